@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode with complete concurrency checking,
+/// plus the upcoming features that keep C types and implicit existentials out of public API.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Tide",
+    platforms: [.macOS(.v15)],
+    products: [],
+    targets: [
+        // Debian's liblua5.4 (the C build: errors are longjmp), found with pkg-config lua5.4.
+        .systemLibrary(
+            name: "CLuaSystem",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // Small C helpers: trampoline, allocator, count hook, protected entry points, input guards.
+        .target(name: "CLua", dependencies: ["CLuaSystem"]),
+        // The Swift wrapper of one Lua state: values, calls, host functions, sandbox, limits, coroutines.
+        .target(name: "Lua", dependencies: ["CLua"], swiftSettings: strictSettings),
+        // Runs one script in a fresh sandbox and prints the outcome as JSON; drives the hostile suite.
+        .executableTarget(
+            name: "tide-lua-probe",
+            dependencies: ["Lua"],
+            path: "Sources/LuaProbe",
+            swiftSettings: strictSettings
+        ),
+        // Release-built micro-benchmarks of the Lua layer (dev/bench-lua.sh).
+        .executableTarget(
+            name: "tide-lua-bench",
+            dependencies: ["Lua"],
+            path: "Benchmarks/LuaBench",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LuaTests",
+            dependencies: ["Lua", "tide-lua-probe"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,185 @@
+import CLua
+
+extension LuaState {
+    /// What was true when a Lua error was caught, to classify it.
+    struct Failure {
+        /// The status `lua_pcall`, `lua_resume` or `lua_load` returned.
+        var status: Int32
+        /// The hook's kill reason (`TIDE_KILL_*`).
+        var killReason: Int32 = TIDE_KILL_NONE
+        /// Whether the allocator refused an allocation while the code ran.
+        var memoryRefused = false
+    }
+
+    /// Builds a ``LuaError`` from the `{error, traceback, source, line}` table on top of the main
+    /// thread (made by `tide_push_error_info`), then pops it.
+    ///
+    /// Reads with raw access only and never calls `__tostring` on the error object.
+    func popError(info failure: Failure) -> LuaError {
+        defer { lua_settop(L, -2) }
+        let info = lua_gettop(L)
+        var error = LuaError(.scriptError, "")
+        lua_rawgeti(L, info, 1)
+        describeErrorObject(at: lua_gettop(L), into: &error)
+        lua_settop(L, info)
+        if lua_rawgeti(L, info, 2) == LUA_TSTRING {
+            error.traceback = text(at: -1, on: L, limit: 16 * 1024)
+        }
+        // The innermost Lua frame, unless the message already names the place error() blamed.
+        if error.line == nil, lua_rawgeti(L, info, 3) == LUA_TSTRING {
+            error.chunkName = displayName(ofChunk: text(at: -1, on: L))
+            if lua_rawgeti(L, info, 4) == LUA_TNUMBER {
+                error.line = Int(lua_tointegerx(L, -1, nil))
+            }
+        }
+        lua_settop(L, info)
+        classify(&error, failure)
+        return error
+    }
+
+    /// Builds a ``LuaError`` from a bare error object on top of the main thread (a memory error,
+    /// which Lua raises without calling the message handler), then pops it.
+    func popBareError(_ failure: Failure) -> LuaError {
+        defer { lua_settop(L, -2) }
+        var error = LuaError(.scriptError, "")
+        describeErrorObject(at: lua_gettop(L), into: &error)
+        classify(&error, failure)
+        return error
+    }
+
+    /// Fills code, message, recoverable and context from an error object: a string, a table
+    /// `{ code, message, recoverable, context }`, or anything else.
+    private func describeErrorObject(at index: Int32, into error: inout LuaError) {
+        let limit = limits.maxErrorMessageBytes
+        switch lua_type(L, index) {
+        case LUA_TSTRING:
+            error.message = text(at: index, on: L, limit: limit)
+        case LUA_TTABLE:
+            if rawField("code", of: index) == LUA_TSTRING {
+                let code = text(at: -1, on: L, limit: 128)
+                if !code.isEmpty { error.code = LuaError.Code(rawValue: code) }
+            }
+            lua_settop(L, index)
+            if rawField("message", of: index) == LUA_TSTRING {
+                error.message = text(at: -1, on: L, limit: limit)
+            } else {
+                error.message = error.code == .scriptError ? "(error object is a table value)" : error.code.rawValue
+            }
+            lua_settop(L, index)
+            if rawField("recoverable", of: index) == LUA_TBOOLEAN {
+                error.recoverable = lua_toboolean(L, -1) != 0
+            }
+            lua_settop(L, index)
+            if rawField("context", of: index) != LUA_TNIL {
+                error.context = try? value(at: -1, on: L)
+            }
+            lua_settop(L, index)
+        default:
+            error.message = "(error object is a \(String(cString: lua_typename(L, lua_type(L, index)))) value)"
+        }
+        // "chunk:line: message": the place error() named is the one to blame.
+        if let place = MessagePlace(error.message) {
+            error.message = place.message
+            error.chunkName = place.chunk
+            error.line = place.line
+        }
+    }
+
+    /// Pushes `t[name]` with raw access and returns its type.
+    private func rawField(_ name: StaticString, of table: Int32) -> Int32 {
+        name.withUTF8Buffer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                _ = lua_pushlstring(L, chars.baseAddress, chars.count)
+            }
+        }
+        return lua_rawget(L, table)
+    }
+
+    /// Applies what the host knows better than the error object: kills and memory errors.
+    private func classify(_ error: inout LuaError, _ failure: Failure) {
+        switch failure.killReason {
+        case TIDE_KILL_CANCELLED:
+            error.code = .cancelled
+            error.message = "script cancelled"
+        case TIDE_KILL_TIMEOUT:
+            error.code = .scriptTimeout
+            error.message = "script exceeded its time limit"
+        case TIDE_KILL_INSTRUCTIONS:
+            error.code = .scriptTimeout
+            error.message = "script exceeded its instruction limit"
+        default:
+            if failure.status == LUA_ERRMEM
+                || (failure.memoryRefused && error.message.hasSuffix("not enough memory"))
+                || (failure.status == LUA_ERRERR && failure.memoryRefused)
+            {
+                error.code = .memoryLimit
+                let cap = limits.memory.map { " of \($0 >> 20) MiB" } ?? ""
+                error.message = "not enough memory: the state reached its memory limit\(cap)"
+            } else if failure.status == LUA_ERRSYNTAX {
+                error.code = .syntaxError
+            }
+        }
+    }
+
+    /// `@path` → `path`, `=name` → `name`; source text chunks as Lua shows them.
+    func displayName(ofChunk source: String) -> String {
+        if source.hasPrefix("@") || source.hasPrefix("=") { return String(source.dropFirst()) }
+        let firstLine = source.prefix { $0 != "\n" }
+        return "[string \"\(firstLine.prefix(40))\(firstLine.count > 40 || firstLine.count < source.count ? "..." : "")\"]"
+    }
+
+    /// Pushes the Lua error object for a Swift error thrown by host code onto thread `T`.
+    ///
+    /// - Returns: `TIDE_HOST_ERROR` for a plain message (the trampoline adds the caller's
+    ///   `chunk:line:`), `TIDE_HOST_ERROR_OBJECT` for a table with a code, raised as it is.
+    func pushError(_ error: any Error, on T: OpaquePointer) -> Int32 {
+        let luaError: LuaError
+        if let error = error as? LuaError {
+            luaError = error
+        } else {
+            luaError = LuaError(.hostError, String(describing: error))
+        }
+        if luaError.code == .scriptError, luaError.context == nil, luaError.recoverable == nil {
+            push(string: luaError.message, on: T)
+            return TIDE_HOST_ERROR
+        }
+        var fields: [LuaValue: LuaValue] = [
+            "code": .string(LuaString(luaError.code.rawValue)),
+            "message": .string(LuaString(luaError.message)),
+        ]
+        if let recoverable = luaError.recoverable { fields["recoverable"] = .boolean(recoverable) }
+        if let context = luaError.context { fields["context"] = context }
+        do {
+            try push(.map(fields), on: T)
+        } catch {
+            push(string: luaError.description, on: T)
+            return TIDE_HOST_ERROR
+        }
+        tide_set_error_metatable(T, -1)
+        return TIDE_HOST_ERROR_OBJECT
+    }
+}
+
+/// The `chunk:line: ` prefix Lua puts on error messages, split off.
+struct MessagePlace {
+    var chunk: String
+    var line: Int
+    var message: String
+
+    /// Splits `"plan.lua:12: boom"` into `plan.lua`, `12`, `boom`; `nil` if there is no such prefix.
+    init?(_ text: String) {
+        var search = text.startIndex
+        while let colon = text[search...].firstIndex(of: ":") {
+            let digits = text[text.index(after: colon)...].prefix { $0.isASCII && $0.isNumber }
+            let afterDigits = digits.endIndex
+            if !digits.isEmpty, let line = Int(digits), text[afterDigits...].hasPrefix(": "), colon > text.startIndex {
+                chunk = String(text[..<colon])
+                self.line = line
+                message = String(text[text.index(afterDigits, offsetBy: 2)...])
+                return
+            }
+            search = text.index(after: colon)
+        }
+        return nil
+    }
+}
