@@ -39,9 +39,12 @@ let package = Package(
             path: "Benchmarks/LuaBench",
             swiftSettings: strictSettings
         ),
+        // Test helpers shared by the test targets (manual clock, …); not a product.
+        .target(name: "TideTesting", swiftSettings: strictSettings),
         .testTarget(
             name: "LuaTests",
-            dependencies: ["Lua", "tide-lua-probe"],
+            dependencies: ["Lua", "CLua", "TideTesting", "tide-lua-probe"],
+            exclude: ["Hostile", "Fixtures"],
             swiftSettings: strictSettings
         ),
     ]

@@ -42,17 +42,16 @@ final class LuaHostFunction {
             }
         case .async(let body):
             let state = LuaState.owner(of: T)
-            guard lua_isyieldable(T) != 0, let run = state.activeRun else {
-                return state.pushError(
-                    LuaError(
+            do {
+                let operation = try body(frame)  // argument errors first, wherever the call is
+                guard lua_isyieldable(T) != 0, let run = state.activeRun else {
+                    throw LuaError(
                         .scriptError,
                         "'\(name)' cannot wait here: waiting is possible in a run's own code and the coroutines it "
                             + "creates, but not inside a metamethod called from C, a sort comparator, a gsub "
-                            + "callback or a synchronous call"),
-                    on: T)
-            }
-            do {
-                run.pending = try body(frame)
+                            + "callback or a synchronous call")
+                }
+                run.pending = operation
                 return TIDE_HOST_YIELD
             } catch {
                 return state.pushError(error, on: T)

@@ -84,7 +84,7 @@ extension LuaState {
     /// Loads and runs the prelude; called once from `init`.
     func loadPrelude() throws(LuaError) {
         let source = Array(luaPreludeSource.utf8)
-        try compile(source, name: .label("[tide sandbox]"), environment: nil, on: L)
+        try compile(source, name: .label("[tide sandbox]"), environment: nil, on: L, trusted: true)
         tide_push_yield_marker(L)
         tide_push_raise_function(L)
         lua_pushinteger(L, lua_Integer(limits.maxSourceBytes))

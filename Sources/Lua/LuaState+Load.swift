@@ -49,12 +49,14 @@ extension LuaState {
     }
 
     /// Compiles `source` onto the top of thread `T`; with `environment`, sets it as `_ENV`.
-    func compile(_ source: [UInt8], name: LuaChunkName, environment: LuaReference?, on T: OpaquePointer)
-        throws(LuaError)
-    {
+    ///
+    /// `trusted` skips the source size cap, for the host's own prelude.
+    func compile(
+        _ source: [UInt8], name: LuaChunkName, environment: LuaReference?, on T: OpaquePointer, trusted: Bool = false
+    ) throws(LuaError) {
         collectReleasedReferences()
         let chunk = name.description
-        guard source.count <= limits.maxSourceBytes else {
+        guard trusted || source.count <= limits.maxSourceBytes else {
             throw LuaError(
                 .sandboxViolation,
                 "source is \(source.count) bytes, over the limit of \(limits.maxSourceBytes) bytes (maxSourceBytes)",

@@ -1,0 +1,2 @@
+-- Requires loop_b, which requires this module back: a require loop.
+return require "loop_b"

@@ -1,0 +1,2 @@
+-- expect: OK
+return 'a\0b\255'

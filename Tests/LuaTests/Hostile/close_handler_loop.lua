@@ -1,0 +1,3 @@
+-- expect: SCRIPT_TIMEOUT
+local guard <close> = setmetatable({}, { __close = function() while true do end end })
+while true do end

@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+collectgarbage('stop')

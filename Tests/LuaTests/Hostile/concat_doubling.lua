@@ -1,0 +1,3 @@
+-- expect: MEMORY_LIMIT
+local s = 'x'
+while true do s = s .. s end

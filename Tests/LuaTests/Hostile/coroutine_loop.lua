@@ -1,0 +1,2 @@
+-- expect: SCRIPT_TIMEOUT
+coroutine.wrap(function() while true do end end)()

@@ -1,0 +1,4 @@
+-- expect: INVALID_VALUE
+local t = {}
+t.self = t
+return t

@@ -1,0 +1,2 @@
+-- expect: SCRIPT_ERROR
+error(setmetatable({}, { __tostring = function() while true do end end }))

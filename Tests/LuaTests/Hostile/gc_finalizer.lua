@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+setmetatable({}, { __gc = function() while true do end end })

@@ -1,0 +1,2 @@
+-- expect: SCRIPT_ERROR
+error(string.rep('x', 5e6))

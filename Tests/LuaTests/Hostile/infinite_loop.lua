@@ -1,0 +1,2 @@
+-- expect: SCRIPT_TIMEOUT
+while true do end

@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return io.open('/etc/passwd')

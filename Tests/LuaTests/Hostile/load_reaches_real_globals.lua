@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return load('return os')().execute('true')

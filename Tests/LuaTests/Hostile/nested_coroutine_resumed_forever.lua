@@ -1,0 +1,3 @@
+-- expect: SCRIPT_TIMEOUT
+local co = coroutine.create(function() while true do end end)
+while true do coroutine.resume(co) end

@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+os.execute('touch /tmp/tide-pwned')

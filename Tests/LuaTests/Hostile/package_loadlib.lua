@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return package.loadlib('libc.so.6', 'system')

@@ -1,0 +1,3 @@
+-- expect: SANDBOX_VIOLATION
+local s = ('a'):rep(400)
+return s:match('(.*)(.*)(.*)(.*)b')

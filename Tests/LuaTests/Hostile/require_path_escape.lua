@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return require '../../etc/passwd'

@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return load(string.dump(function() end))

@@ -1,0 +1,2 @@
+-- expect: SCRIPT_ERROR
+return ('').dump(function() end)

@@ -1,0 +1,2 @@
+-- expect: SCRIPT_ERROR
+getmetatable('').__index.upper = function() return 'pwned' end

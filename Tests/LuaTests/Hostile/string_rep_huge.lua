@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return string.rep('x', 2 ^ 30)

@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+return ('x'):rep(1e8, ',')

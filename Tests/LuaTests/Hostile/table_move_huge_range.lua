@@ -1,0 +1,2 @@
+-- expect: SANDBOX_VIOLATION
+table.move({}, 1, 3e8, 1, {})

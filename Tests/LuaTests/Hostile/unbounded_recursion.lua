@@ -1,0 +1,3 @@
+-- expect: MEMORY_LIMIT
+local function f() return 1 + f() end
+return f()

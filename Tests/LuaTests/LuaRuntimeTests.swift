@@ -1,0 +1,157 @@
+import Testing
+import TideTesting
+
+@testable import Lua
+
+@Suite("LuaRuntime")
+struct LuaRuntimeTests {
+    /// A runtime with `sleep` on `clock` and one sandbox.
+    private func makeRuntime<C: Clock>(clock: C, limits: LuaLimits = .default) async throws -> (LuaRuntime, LuaSandbox)
+    where C.Duration == Duration {
+        let runtime = try LuaRuntime(limits: limits)
+        let sandbox = try await runtime.withState { lua in
+            let sleep = lua.makeSleepFunction(clock: clock)
+            let fail = lua.makeAsyncFunction(named: "fail") { _ in
+                { throw LuaError("NETWORK_TIMEOUT", "gave up", recoverable: true) }
+            }
+            return try lua.makeSandbox(globals: ["sleep": .function(sleep), "fail": .function(fail)])
+        }
+        return (runtime, sandbox)
+    }
+
+    @Test func run_whenScriptSleeps_suspendsUntilTheClockAdvances() async throws {
+        let clock = ManualClock()
+        let (runtime, sandbox) = try await makeRuntime(clock: clock)
+        let task = Task {
+            try await runtime.run(source: "sleep(5) return 'woke'", name: .label("sleeper"), in: sandbox)
+        }
+        await clock.waitForSleepers(count: 1)
+        clock.advance(by: .seconds(5))
+        #expect(try await task.value == ["woke"])
+    }
+
+    @Test func run_manySleepingScripts_shareOneStateConcurrently() async throws {
+        let clock = ManualClock()
+        let (runtime, sandbox) = try await makeRuntime(clock: clock)
+        let count = 500
+        try await withThrowingTaskGroup(of: [LuaValue].self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    try await runtime.run(
+                        source: "local i = ... sleep(1) return i * 2", name: .label("s\(index)"), in: sandbox,
+                        arguments: [.integer(index)])
+                }
+            }
+            await clock.waitForSleepers(count: count)
+            clock.advance(by: .seconds(1))
+            var total = 0
+            for try await values in group {
+                total += values.first?.intValue ?? 0
+            }
+            #expect(total == (0..<count).reduce(0) { $0 + $1 * 2 })
+        }
+    }
+
+    @Test func run_whenHostWorkFails_errorIsRaisedAtTheCallSite_andCatchable() async throws {
+        let (runtime, sandbox) = try await makeRuntime(clock: ManualClock())
+        let caught = try await runtime.run(
+            source: "local ok, err = pcall(fail) return ok, err.code, err.recoverable", name: .label("catch"), in: sandbox)
+        #expect(caught == [false, "NETWORK_TIMEOUT", true])
+        do {
+            _ = try await runtime.run(source: "\n\nfail()", name: .file("plan.lua"), in: sandbox)
+            Issue.record("expected an error")
+        } catch let error as LuaError {
+            #expect(error.code == "NETWORK_TIMEOUT")
+            #expect(error.line == 3)
+        }
+    }
+
+    @Test func run_coroutineCreatedByScript_canWaitOnHostFunctions() async throws {
+        let clock = ManualClock()
+        let (runtime, sandbox) = try await makeRuntime(clock: clock)
+        let source = """
+            local gen = coroutine.wrap(function()
+              for i = 1, 3 do sleep(1) coroutine.yield(i) end
+            end)
+            return gen() + gen() + gen()
+            """
+        let task = Task { try await runtime.run(source: source, name: .label("gen"), in: sandbox) }
+        for step in 1...3 {
+            await clock.waitForSleepers(count: 1)
+            clock.advance(by: .seconds(1))
+            _ = step
+        }
+        #expect(try await task.value == [6])
+    }
+
+    @Test func run_whenCancelledWhileSleeping_throwsCancelled() async throws {
+        let clock = ManualClock()
+        let (runtime, sandbox) = try await makeRuntime(clock: clock)
+        let task = Task { try await runtime.run(source: "sleep(100)", name: .label("long"), in: sandbox) }
+        await clock.waitForSleepers(count: 1)
+        task.cancel()
+        do {
+            _ = try await task.value
+            Issue.record("expected cancellation")
+        } catch let error as LuaError {
+            #expect(error.code == .cancelled)
+        }
+        #expect(try await runtime.run(source: "return 1", name: .label("after"), in: sandbox) == [1])
+    }
+
+    @Test func run_whenCancelledWhileComputing_throwsCancelled() async throws {
+        let (runtime, sandbox) = try await makeRuntime(clock: ManualClock())
+        let chunk = try await runtime.withState { lua in
+            try lua.load("while true do end", name: .label("spin"), in: sandbox)
+        }
+        let task = Task { try await runtime.run(chunk, budget: .unlimited) }
+        task.cancel()
+        do {
+            _ = try await task.value
+            Issue.record("expected cancellation")
+        } catch let error as LuaError {
+            #expect(error.code == .cancelled)
+        }
+    }
+
+    @Test func run_timeBudget_countsExecutionNotWaiting() async throws {
+        let clock = ManualClock()
+        let (runtime, sandbox) = try await makeRuntime(clock: clock)
+        let chunk = try await runtime.withState { lua in
+            try lua.load("for i = 1, 3 do sleep(60) end return 'done'", name: .label("patient"), in: sandbox)
+        }
+        let task = Task { try await runtime.run(chunk, budget: LuaRunBudget(time: .seconds(5))) }
+        for _ in 1...3 {
+            await clock.waitForSleepers(count: 1)
+            clock.advance(by: .seconds(60))
+        }
+        #expect(try await task.value == ["done"])
+    }
+
+    @Test func run_instructionBudget_accumulatesAcrossResumes() async throws {
+        // Each slice between two waits runs about 60,000 instructions, under the budget on its own;
+        // only the sum over resumes exceeds it. sleep(0) on a real clock returns at once.
+        let (runtime, sandbox) = try await makeRuntime(clock: ContinuousClock())
+        let chunk = try await runtime.withState { lua in
+            try lua.load(
+                "while true do local x = 0 for i = 1, 20000 do x = x + i end sleep(0) end", name: .label("steps"),
+                in: sandbox)
+        }
+        do {
+            _ = try await runtime.run(chunk, budget: LuaRunBudget(instructions: 200_000))
+            Issue.record("expected the instruction budget to stop the run")
+        } catch let error as LuaError {
+            #expect(error.code == .scriptTimeout)
+        }
+    }
+
+    @Test func run_scriptYieldingAtTopLevel_failsWithClearError() async throws {
+        let (runtime, sandbox) = try await makeRuntime(clock: ManualClock())
+        do {
+            _ = try await runtime.run(source: "coroutine.yield(1)", name: .label("y"), in: sandbox)
+            Issue.record("expected an error")
+        } catch let error as LuaError {
+            #expect(error.message.contains("outside a coroutine"))
+        }
+    }
+}
