@@ -125,7 +125,8 @@ extension LuaState {
     func displayName(ofChunk source: String) -> String {
         if source.hasPrefix("@") || source.hasPrefix("=") { return String(source.dropFirst()) }
         let firstLine = source.prefix { $0 != "\n" }
-        return "[string \"\(firstLine.prefix(40))\(firstLine.count > 40 || firstLine.count < source.count ? "..." : "")\"]"
+        return
+            "[string \"\(firstLine.prefix(40))\(firstLine.count > 40 || firstLine.count < source.count ? "..." : "")\"]"
     }
 
     /// Pushes the Lua error object for a Swift error thrown by host code onto thread `T`.

@@ -47,7 +47,8 @@ extension LuaState {
         return kept < length ? text + "… (\(length - kept) more bytes)" : text
     }
 
-    private func value(at index: Int32, on T: OpaquePointer, depth: Int, _ conversion: inout Conversion) throws(LuaError)
+    private func value(at index: Int32, on T: OpaquePointer, depth: Int, _ conversion: inout Conversion)
+        throws(LuaError)
         -> LuaValue
     {
         conversion.elements += 1
@@ -80,7 +81,8 @@ extension LuaState {
         }
     }
 
-    private func table(at index: Int32, on T: OpaquePointer, depth: Int, _ conversion: inout Conversion) throws(LuaError)
+    private func table(at index: Int32, on T: OpaquePointer, depth: Int, _ conversion: inout Conversion)
+        throws(LuaError)
         -> LuaValue
     {
         guard depth < limits.maxConversionDepth else {

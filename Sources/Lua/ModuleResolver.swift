@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds the file a `require` name refers to, inside a fixed list of folders only.
@@ -42,7 +42,8 @@ struct ModuleResolver: Sendable {
                             "require: \(candidate) resolves outside its search folder \(folder) (a symbolic link?)"))
                 }
                 do {
-                    return .success(Module(path: candidate, source: try SourceFile.read(candidate, maxBytes: maxSourceBytes)))
+                    return .success(
+                        Module(path: candidate, source: try SourceFile.read(candidate, maxBytes: maxSourceBytes)))
                 } catch {
                     return .failure(error)
                 }

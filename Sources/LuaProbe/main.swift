@@ -3,11 +3,11 @@
 // case through it in a child process, so a case that hangs the host fails its test instead of CI.
 //
 //   tide-lua-probe SCRIPT.lua [--memory BYTES] [--time-ms N] [--instructions N] [--search DIR]
-//                             [--cancel-after-ms N]
+//                             [--cancel-after-ms N] [--follow-up]
 import Lua
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Options {
@@ -15,6 +15,7 @@ struct Options {
     var limits = LuaLimits.default
     var searchPaths: [String] = []
     var cancelAfter: Duration?
+    var followUp = false
 }
 
 func parse(_ arguments: [String]) -> Options? {
@@ -26,6 +27,7 @@ func parse(_ arguments: [String]) -> Options? {
         case "--time-ms": options.limits.runTime = iterator.next().flatMap { Int($0) }.map { .milliseconds($0) }
         case "--instructions": options.limits.instructions = iterator.next().flatMap { Int($0) }
         case "--search": iterator.next().map { options.searchPaths.append($0) }
+        case "--follow-up": options.followUp = true
         case "--cancel-after-ms": options.cancelAfter = iterator.next().flatMap { Int($0) }.map { .milliseconds($0) }
         default:
             guard options.script.isEmpty, !argument.hasPrefix("--") else { return nil }
@@ -44,7 +46,11 @@ func json(_ text: String) -> String {
         case "\n": out += "\\n"
         case "\t": out += "\\t"
         default:
-            if scalar.value < 0x20 { out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4) } else { out.unicodeScalars.append(scalar) }
+            if scalar.value < 0x20 {
+                out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
     }
     return out + "\""
@@ -58,17 +64,22 @@ func describe(_ outcome: Result<[LuaValue], any Error>, elapsed: Duration) -> St
     let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     switch outcome {
     case .success(let values):
-        return "{\"code\":\"OK\",\"results\":\(json(values.map(\.description).joined(separator: ", "))),\"elapsedMs\":\(Int(milliseconds))}"
+        return
+            "{\"code\":\"OK\",\"results\":\(json(values.map(\.description).joined(separator: ", "))),\"elapsedMs\":\(Int(milliseconds))}"
     case .failure(let error as LuaError):
         let line = error.line.map(String.init) ?? "null"
-        return "{\"code\":\(json(error.code.rawValue)),\"message\":\(json(error.message)),\"chunk\":\(json(error.chunkName ?? "")),\"line\":\(line),\"elapsedMs\":\(Int(milliseconds))}"
+        return
+            "{\"code\":\(json(error.code.rawValue)),\"message\":\(json(error.message)),\"chunk\":\(json(error.chunkName ?? "")),\"line\":\(line),\"elapsedMs\":\(Int(milliseconds))}"
     case .failure(let error):
         return "{\"code\":\"HOST\",\"message\":\(json(String(describing: error))),\"elapsedMs\":\(Int(milliseconds))}"
     }
 }
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
-    print("usage: tide-lua-probe SCRIPT.lua [--memory BYTES] [--time-ms N] [--instructions N] [--search DIR] [--cancel-after-ms N]")
+    print(
+        "usage: tide-lua-probe SCRIPT.lua [--memory BYTES] [--time-ms N] [--instructions N] [--search DIR]"
+            + " [--cancel-after-ms N] [--follow-up]"
+    )
     exit(64)
 }
 
@@ -97,11 +108,16 @@ case .success(let function):
     first = await task.result
 }
 let firstElapsed = clock.now - start
-let secondStart = clock.now
-let second: Result<[LuaValue], any Error>
-do {
-    second = .success(try await runtime.run(followUp))
-} catch {
-    second = .failure(error)
+var report = "{\"script\":\(describe(first, elapsed: firstElapsed))"
+if options.followUp {
+    let secondStart = clock.now
+    let second: Result<[LuaValue], any Error>
+    do {
+        second = .success(try await runtime.run(followUp))
+    } catch {
+        second = .failure(error)
+    }
+    report += ",\"followUp\":\(describe(second, elapsed: clock.now - secondStart))"
 }
-print("{\"script\":\(describe(first, elapsed: firstElapsed)),\"followUp\":\(describe(second, elapsed: clock.now - secondStart))}")
+print(report + "}")
+if case .failure = first { exit(1) }

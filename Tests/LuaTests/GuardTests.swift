@@ -25,7 +25,8 @@ struct GuardTests {
         let values = try harness.run(
             "local k, v = ('key=value'):match('^(%w+)=(.*)$')\n"
                 + "local words = 0 for _ in ('a b  c'):gmatch('%S+') do words = words + 1 end\n"
-                + "return k, v, words, (('  x  '):gsub('^%s+', '')), (('hello'):find('l+')), (('a.b'):find('.', 1, true))")
+                + "return k, v, words, (('  x  '):gsub('^%s+', '')), (('hello'):find('l+')), (('a.b'):find('.', 1, true))"
+        )
         #expect(values == ["key", "value", 3, "x  ", 3, 2])
     }
 
@@ -43,8 +44,9 @@ struct GuardTests {
             try harness.run(
                 "local p = setmetatable({}, { __len = function() return 2 end, __index = function(_, i) return i * 10 end })\n"
                     + "return table.concat(p, '-'), table.unpack(p)") == ["10-20", 10, 20])
-        #expect(harness.error("table.insert(setmetatable({}, { __len = function() return 1 end }), 1)")?.code
-            == .sandboxViolation)
+        #expect(
+            harness.error("table.insert(setmetatable({}, { __len = function() return 1 end }), 1)")?.code
+                == .sandboxViolation)
     }
 
     @Test func caps_areConfigurable() throws {

@@ -16,10 +16,12 @@ struct HostFunctionTests {
 
     @Test func call_swiftFunction_receivesArgumentsAndReturnsResults() throws {
         let harness = try harness { lua in
-            ["add": lua.makeFunction(named: "add") { frame in
-                frame.push(integer: try frame.integer(1) + frame.integer(2))
-                return 1
-            }]
+            [
+                "add": lua.makeFunction(named: "add") { frame in
+                    frame.push(integer: try frame.integer(1) + frame.integer(2))
+                    return 1
+                }
+            ]
         }
         #expect(try harness.run("return add(40, 2)") == [42])
         #expect(stackDepth(harness.lua) == 0)
@@ -27,10 +29,12 @@ struct HostFunctionTests {
 
     @Test func call_withWrongArgumentType_raisesLuaWordedErrorAtCaller() throws {
         let harness = try harness { lua in
-            ["wait": lua.makeFunction(named: "wait") { frame in
-                _ = try frame.number(1)
-                return 0
-            }]
+            [
+                "wait": lua.makeFunction(named: "wait") { frame in
+                    _ = try frame.number(1)
+                    return 0
+                }
+            ]
         }
         let error = harness.error("local x = 1\nwait(nil)")
         #expect(error?.code == .scriptError)
@@ -69,8 +73,9 @@ struct HostFunctionTests {
         let harness = try harness { lua in
             ["echo": lua.makeFunction(named: "echo") { frame in try frame.return(frame.arguments()) }]
         }
-        #expect(try harness.run("return echo(1, 2.5, 'a\\0b', {1, {x = true}}, nil)")
-            == [1, 2.5, .string(LuaString(bytes: [0x61, 0, 0x62])), [1, ["x": true]], .nil])
+        #expect(
+            try harness.run("return echo(1, 2.5, 'a\\0b', {1, {x = true}}, nil)")
+                == [1, 2.5, .string(LuaString(bytes: [0x61, 0, 0x62])), [1, ["x": true]], .nil])
     }
 
     @Test func function_whenLuaDropsIt_releasesTheSwiftClosure() throws {

@@ -25,7 +25,7 @@ struct HostileScriptTests {
         let expected = try #require(field("expect", in: source), "\(name) has no '-- expect: CODE' line")
         let extra = field("args", in: source)?.split(separator: " ").map(String.init) ?? []
 
-        let output = try ProbeProcess.run([path, "--time-ms", "200", "--memory", "\(64 << 20)"] + extra)
+        let output = try ProbeProcess.run([path, "--time-ms", "200", "--memory", "\(64 << 20)", "--follow-up"] + extra)
         let report = try #require(
             try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: Any]],
             "probe printed no report: \(output)")

@@ -55,7 +55,8 @@ struct LuaRuntimeTests {
     @Test func run_whenHostWorkFails_errorIsRaisedAtTheCallSite_andCatchable() async throws {
         let (runtime, sandbox) = try await makeRuntime(clock: ManualClock())
         let caught = try await runtime.run(
-            source: "local ok, err = pcall(fail) return ok, err.code, err.recoverable", name: .label("catch"), in: sandbox)
+            source: "local ok, err = pcall(fail) return ok, err.code, err.recoverable", name: .label("catch"),
+            in: sandbox)
         #expect(caught == [false, "NETWORK_TIMEOUT", true])
         do {
             _ = try await runtime.run(source: "\n\nfail()", name: .file("plan.lua"), in: sandbox)

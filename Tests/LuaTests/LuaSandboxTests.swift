@@ -12,7 +12,8 @@ struct LuaSandboxTests {
         let harness = try Harness()
         let values = try harness.run(
             "return rawget(_ENV, 'io'), rawget(_ENV, 'debug'), rawget(_ENV, 'package'), rawget(_ENV, 'dofile'),"
-                + " rawget(_ENV, 'loadfile'), rawget(os, 'execute'), rawget(string, 'dump'), rawget(math, 'randomseed')")
+                + " rawget(_ENV, 'loadfile'), rawget(os, 'execute'), rawget(string, 'dump'), rawget(math, 'randomseed')"
+        )
         #expect(values.allSatisfy { $0 == .nil })
         for name in ["io", "debug", "package", "dofile", "loadfile", "os.execute", "os.exit", "string.dump"] {
             #expect(harness.error("return \(name)")?.code == .sandboxViolation, "\(name)")
@@ -62,8 +63,9 @@ struct LuaSandboxTests {
 
     @Test func xpcall_runsHandlerAfterUnwinding() throws {
         let harness = try Harness()
-        #expect(try harness.run("return xpcall(function() error('x', 0) end, function(e) return 'handled ' .. e end)")
-            == [false, "handled x"])
+        #expect(
+            try harness.run("return xpcall(function() error('x', 0) end, function(e) return 'handled ' .. e end)")
+                == [false, "handled x"])
         #expect(try harness.run("return xpcall(function(a) return a + 1 end, print, 1)") == [true, 2])
     }
 
@@ -109,7 +111,8 @@ struct LuaSandboxTests {
 
     @Test func require_symlinkLeavingSearchFolder_isViolation() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tide-sandbox-\(UUID().uuidString)")
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("tide-outside-\(UUID().uuidString).lua")
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tide-outside-\(UUID().uuidString).lua")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try "return 'escaped'".write(to: outside, atomically: true, encoding: .utf8)
         try FileManager.default.createSymbolicLink(

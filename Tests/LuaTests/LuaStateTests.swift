@@ -38,7 +38,8 @@ struct LuaStateTests {
 
     @Test func load_hotSwappedScriptName_appearsInErrors() throws {
         let harness = try Harness()
-        let chunk = try harness.lua.load("\n\nerror('nope')", name: .script(name: "backoff", version: 3), in: harness.sandbox)
+        let chunk = try harness.lua.load(
+            "\n\nerror('nope')", name: .script(name: "backoff", version: 3), in: harness.sandbox)
         let error = #expect(throws: LuaError.self) { try harness.lua.call(chunk) }
         #expect(error?.chunkName == "backoff@3")
         #expect(error?.line == 3)
@@ -60,7 +61,8 @@ struct LuaStateTests {
     @Test func call_errorTableWithCode_keepsCodeRecoverableAndContext() throws {
         let harness = try Harness()
         let error = harness.error(
-            "error { code = 'NETWORK_TIMEOUT', message = 'upstream slow', recoverable = true, context = { host = 'db', tries = 2 } }")
+            "error { code = 'NETWORK_TIMEOUT', message = 'upstream slow', recoverable = true, context = { host = 'db', tries = 2 } }"
+        )
         #expect(error?.code == "NETWORK_TIMEOUT")
         #expect(error?.message == "upstream slow")
         #expect(error?.recoverable == true)
@@ -76,8 +78,9 @@ struct LuaStateTests {
 
     @Test func call_errorObjectOfOtherType_isDescribedWithoutTostring() throws {
         let harness = try Harness()
-        #expect(harness.error("error(setmetatable({}, { __tostring = function() return 'x' end }))")?.message
-            == "(error object is a table value)")
+        #expect(
+            harness.error("error(setmetatable({}, { __tostring = function() return 'x' end }))")?.message
+                == "(error object is a table value)")
         #expect(harness.error("error()")?.message == "(error object is a nil value)")
     }
 
@@ -111,7 +114,8 @@ struct LuaStateTests {
 
     @Test func call_overInstructionBudget_throwsScriptTimeout() throws {
         let harness = try Harness()
-        let chunk = try harness.lua.load("local x = 0 for i = 1, 1e9 do x = x + i end", name: .label("count"), in: harness.sandbox)
+        let chunk = try harness.lua.load(
+            "local x = 0 for i = 1, 1e9 do x = x + i end", name: .label("count"), in: harness.sandbox)
         let error = #expect(throws: LuaError.self) {
             try harness.lua.call(chunk, budget: LuaRunBudget(instructions: 50_000))
         }

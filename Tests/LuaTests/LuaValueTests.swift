@@ -28,7 +28,8 @@ struct LuaValueTests {
 
     @Test func read_tableWithDenseKeys_isArray_otherwiseMap() throws {
         let harness = try Harness()
-        let values = try harness.run("return {10, 20, 30}, {[1] = 'a', [3] = 'c'}, {}, {x = 1, 2}, {[2] = 'b', [1] = 'a'}")
+        let values = try harness.run(
+            "return {10, 20, 30}, {[1] = 'a', [3] = 'c'}, {}, {x = 1, 2}, {[2] = 'b', [1] = 'a'}")
         #expect(values[0] == [10, 20, 30])
         #expect(values[1] == [1: "a", 3: "c"])
         #expect(values[2] == .map([:]))

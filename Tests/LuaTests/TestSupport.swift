@@ -1,4 +1,5 @@
 import CLua
+
 @testable import Lua
 
 /// The number of values on the main thread's stack; every test ends with it back at 0.
