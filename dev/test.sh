@@ -21,4 +21,4 @@ swift build --build-tests -Xswiftc -warnings-as-errors \
     --explicit-target-dependency-import-check error -Xswiftc -require-explicit-sendable
 
 echo "== tests"
-swift test --skip-build
+swift test --skip-build --disable-xctest

@@ -27,6 +27,24 @@ struct HostFunctionTests {
         #expect(stackDepth(harness.lua) == 0)
     }
 
+    @Test func functions_registeredIntoAModuleTable_areCallableAsFields() throws {
+        let lua = try LuaState()
+        let double = lua.makeFunction(named: "tide.double") { frame in
+            frame.push(integer: try frame.integer(1) * 2)
+            return 1
+        }
+        let name = lua.makeFunction(named: "tide.name") { frame in
+            frame.push(string: "tide")
+            return 1
+        }
+        let sandbox = try lua.makeSandbox(globals: ["tide": ["double": .function(double), "name": .function(name)]])
+        let harness = Harness(lua: lua, sandbox: sandbox)
+        #expect(try harness.run("return tide.double(21), tide.name()") == [42, "tide"])
+        #expect(
+            harness.error("tide.double('x')")?.message
+                == "bad argument #1 to 'tide.double' (number expected, got string)")
+    }
+
     @Test func call_withWrongArgumentType_raisesLuaWordedErrorAtCaller() throws {
         let harness = try harness { lua in
             [

@@ -1,4 +1,5 @@
 import CLua
+import Testing
 
 @testable import Lua
 
@@ -23,6 +24,7 @@ struct Harness {
     /// Loads `source` in the sandbox and calls it.
     @discardableResult
     func run(_ source: String, name: String = "test.lua", _ arguments: [LuaValue] = []) throws(LuaError) -> [LuaValue] {
+        defer { #expect(stackDepth(lua) == 0, "the stack is not back to 0 after running \(name)") }
         let chunk = try lua.load(source, name: .file(name), in: sandbox)
         return try lua.call(chunk, arguments)
     }
