@@ -1,4 +1,5 @@
-// swift-format-ignore-file: the body is Lua source (2-space indent, Lua style), not Swift.
+// swift-format-ignore-file
+// (The body of this file is Lua source, indented Lua style, not Swift.)
 
 /// The sandbox prelude: trusted Lua run once per state, with the real globals, at state creation.
 ///
@@ -8,181 +9,202 @@
 /// host-yield marker, the C `raise` function and the source size cap as arguments and keeps them in
 /// upvalues, then removes the raw functions from the real global table.
 let luaPreludeSource = #"""
-    local MARKER, raise, MAX_SOURCE = ...
+local MARKER, raise, MAX_SOURCE = ...
 
-    local type, next, select, error, pcall, rawget = type, next, select, error, pcall, rawget
-    local setmetatable, rawload, collectgarbage = setmetatable, load, collectgarbage
-    local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
-    local co_status, co_close = coroutine.status, coroutine.close
-    local format, byte = string.format, string.byte
+local type, next, select, error, pcall, rawget = type, next, select, error, pcall, rawget
+local setmetatable, rawload, collectgarbage = setmetatable, load, collectgarbage
+local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
+local co_status, co_close = coroutine.status, coroutine.close
+local format, byte = string.format, string.byte
 
-    local function violation(message, level)
-      raise("SANDBOX_VIOLATION", message, level + 1)
+local function violation(message, level)
+  raise("SANDBOX_VIOLATION", message, level + 1)
+end
+
+-- Coroutines created by scripts forward host waits (sleep, ...) up to the run's own coroutine,
+-- which the owner suspends; the answer travels back down the same way.
+local function forward(co, ok, first, ...)
+  if ok and first == MARKER and co_status(co) == "suspended" then
+    return forward(co, co_resume(co, co_yield(MARKER)))
+  end
+  return ok, first, ...
+end
+
+-- The coroutines of runs (weak keys): only their owner may resume or close them.
+local ROOTS = setmetatable({}, { __mode = "k" })
+
+local function check_coroutine(co, fname)
+  if type(co) ~= "thread" then
+    error(format("bad argument #1 to '%s' (coroutine expected, got %s)", fname, type(co)), 3)
+  end
+  if ROOTS[co] then
+    error(format("%s: a run's own coroutine can only be resumed by the host, not by scripts", fname), 3)
+  end
+end
+
+local function resume(co, ...)
+  check_coroutine(co, "resume")
+  return forward(co, co_resume(co, ...))
+end
+
+local function close(co)
+  check_coroutine(co, "close")
+  return co_close(co)
+end
+
+local function unwrap(co, ok, ...)
+  if ok then return ... end
+  if co_status(co) == "dead" then co_close(co) end
+  error((...), 0)
+end
+
+local function wrap(f)
+  if type(f) ~= "function" then
+    error(format("bad argument #1 to 'wrap' (function expected, got %s)", type(f)), 2)
+  end
+  local co = co_create(f)
+  return function(...) return unwrap(co, resume(co, ...)) end
+end
+
+local function safe_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    violation("setmetatable: metatables with __gc are not allowed in the sandbox "
+      .. "(finalizers run outside the script's time limit); use a <close> variable instead", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+local function safe_collectgarbage(option, ...)
+  if option == "count" then return collectgarbage("count") end
+  violation(format("collectgarbage: only \"count\" is allowed in the sandbox, not %s",
+    type(option) == "string" and format("%q", option) or type(option)), 2)
+end
+
+local function handled(handler, ok, ...)
+  if ok then return true, ... end
+  return false, handler((...))
+end
+
+-- The handler runs after the stack has unwound, under the normal limits: a raw xpcall runs it
+-- inside the failing call, where a handler looping on an error raised by the hook hangs the host.
+local function safe_xpcall(f, handler, ...)
+  return handled(handler, pcall(f, ...))
+end
+
+local function make_load(env)
+  return function(chunk, chunkname, mode, custom_env)
+    if type(chunk) ~= "string" then
+      return nil, "load: the sandbox loads source strings only, not reader functions"
     end
-
-    -- Coroutines created by scripts forward host waits (sleep, ...) up to the run's own coroutine,
-    -- which the owner suspends; the answer travels back down the same way.
-    local function forward(co, ok, first, ...)
-      if ok and first == MARKER and co_status(co) == "suspended" then
-        return forward(co, co_resume(co, co_yield(MARKER)))
-      end
-      return ok, first, ...
+    if mode ~= nil and (type(mode) ~= "string" or not mode:find("t", 1, true)) then
+      return nil, "attempt to load a binary chunk (mode is '" .. tostring(mode) .. "'): the sandbox loads text only"
     end
-
-    local function resume(co, ...)
-      return forward(co, co_resume(co, ...))
+    if byte(chunk, 1) == 27 then
+      return nil, "attempt to load a binary chunk: the sandbox loads text only"
     end
-
-    local function unwrap(co, ok, ...)
-      if ok then return ... end
-      if co_status(co) == "dead" then co_close(co) end
-      error((...), 0)
+    if #chunk > MAX_SOURCE then
+      return nil, format("load: chunk is %d bytes, over the sandbox limit of %d bytes", #chunk, MAX_SOURCE)
     end
+    if custom_env == nil then custom_env = env end
+    return rawload(chunk, chunkname, "t", custom_env)
+  end
+end
 
-    local function wrap(f)
-      local co = co_create(f)
-      return function(...) return unwrap(co, resume(co, ...)) end
+local BASE = {
+  assert = assert, error = error, getmetatable = getmetatable, ipairs = ipairs, next = next,
+  pairs = pairs, pcall = pcall, rawequal = rawequal, rawget = rawget, rawlen = rawlen,
+  rawset = rawset, select = select, tonumber = tonumber, tostring = tostring, type = type,
+  _VERSION = _VERSION,
+  setmetatable = safe_setmetatable, xpcall = safe_xpcall, collectgarbage = safe_collectgarbage,
+}
+
+local math_copy = {}
+for k, v in next, math do if k ~= "randomseed" then math_copy[k] = v end end
+
+local LIBS = {
+  string = string, table = table, math = math_copy, utf8 = utf8, os = os,
+  coroutine = {
+    create = co_create, resume = resume, wrap = wrap, yield = co_yield, status = co_status,
+    close = close, running = coroutine.running, isyieldable = coroutine.isyieldable,
+  },
+}
+
+-- Names a script might reach for that the sandbox leaves out on purpose: reading them is an error
+-- that says so, rather than a puzzling "attempt to index a nil value".
+local FORBIDDEN = {
+  _ENV = {
+    io = "io is not available in the sandbox: scripts do not touch files directly",
+    debug = "debug is not available in the sandbox",
+    package = "package is not available in the sandbox: use require, which searches the sandbox's folders",
+    dofile = "dofile is not available in the sandbox: use require",
+    loadfile = "loadfile is not available in the sandbox: use require",
+  },
+  os = {
+    execute = "os.execute is not available in the sandbox: scripts do not start processes directly",
+    exit = "os.exit is not available in the sandbox",
+    getenv = "os.getenv is not available in the sandbox",
+    remove = "os.remove is not available in the sandbox",
+    rename = "os.rename is not available in the sandbox",
+    tmpname = "os.tmpname is not available in the sandbox",
+    setlocale = "os.setlocale is not available in the sandbox",
+  },
+  string = { dump = "string.dump is not available in the sandbox: only source text can be loaded" },
+  math = { randomseed = "math.randomseed is not available in the sandbox: the generator is shared" },
+}
+
+local function forbidding(names)
+  return { __index = function(_, key)
+    local why = names[key]
+    if why then violation(why, 2) end
+  end }
+end
+
+local function newenv(sandbox)
+  local env = {}
+  for k, v in next, BASE do env[k] = v end
+  for name, lib in next, LIBS do
+    local copy = {}
+    for k, v in next, lib do copy[k] = v end
+    if FORBIDDEN[name] then setmetatable(copy, forbidding(FORBIDDEN[name])) end
+    env[name] = copy
+  end
+  env.load = make_load(env)
+  env.require = sandbox.require
+  for k, v in next, sandbox.globals do env[k] = v end
+  env._G = env
+  return setmetatable(env, forbidding(FORBIDDEN._ENV))
+end
+
+local function newsandbox(search, globals)
+  local sandbox = { globals = globals, loaded = {} }
+  local loading = {}
+  sandbox.require = function(...)
+    local name = ...
+    if type(name) ~= "string" then
+      error(format("bad argument #1 to 'require' (string expected, got %s)",
+        select("#", ...) == 0 and "no value" or type(name)), 2)
     end
-
-    local function safe_setmetatable(t, mt)
-      if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
-        violation("setmetatable: metatables with __gc are not allowed in the sandbox "
-          .. "(finalizers run outside the script's time limit); use a <close> variable instead", 2)
-      end
-      return setmetatable(t, mt)
+    local value = sandbox.loaded[name]
+    if value ~= nil then return value end
+    if loading[name] then
+      raise("SCRIPT_ERROR", format("require: module '%s' requires itself while loading (a require loop)", name), 2)
     end
+    local fn, path, message = search(name, newenv(sandbox))
+    if not fn then raise(path, message, 2) end
+    loading[name] = true
+    local ok, result = pcall(fn, name, path)
+    loading[name] = nil
+    if not ok then error(result, 0) end
+    if result == nil then result = true end
+    sandbox.loaded[name] = result
+    return result, path
+  end
+  return sandbox
+end
 
-    local function safe_collectgarbage(option, ...)
-      if option == "count" then return collectgarbage("count") end
-      violation(format("collectgarbage: only \"count\" is allowed in the sandbox, not %s",
-        type(option) == "string" and format("%q", option) or type(option)), 2)
-    end
+for _, name in next, { "load", "collectgarbage", "setmetatable", "rawset", "rawget", "getmetatable" } do
+  _G[name] = nil
+end
 
-    local function handled(handler, ok, ...)
-      if ok then return true, ... end
-      return false, handler((...))
-    end
-
-    -- The handler runs after the stack has unwound, under the normal limits: a raw xpcall runs it
-    -- inside the failing call, where a handler looping on an error raised by the hook hangs the host.
-    local function safe_xpcall(f, handler, ...)
-      return handled(handler, pcall(f, ...))
-    end
-
-    local function make_load(env)
-      return function(chunk, chunkname, mode, custom_env)
-        if type(chunk) ~= "string" then
-          return nil, "load: the sandbox loads source strings only, not reader functions"
-        end
-        if mode ~= nil and (type(mode) ~= "string" or not mode:find("t", 1, true)) then
-          return nil, "attempt to load a binary chunk (mode is '" .. tostring(mode) .. "'): the sandbox loads text only"
-        end
-        if byte(chunk, 1) == 27 then
-          return nil, "attempt to load a binary chunk: the sandbox loads text only"
-        end
-        if #chunk > MAX_SOURCE then
-          return nil, format("load: chunk is %d bytes, over the sandbox limit of %d bytes", #chunk, MAX_SOURCE)
-        end
-        if custom_env == nil then custom_env = env end
-        return rawload(chunk, chunkname, "t", custom_env)
-      end
-    end
-
-    local BASE = {
-      assert = assert, error = error, getmetatable = getmetatable, ipairs = ipairs, next = next,
-      pairs = pairs, pcall = pcall, rawequal = rawequal, rawget = rawget, rawlen = rawlen,
-      rawset = rawset, select = select, tonumber = tonumber, tostring = tostring, type = type,
-      _VERSION = _VERSION,
-      setmetatable = safe_setmetatable, xpcall = safe_xpcall, collectgarbage = safe_collectgarbage,
-    }
-
-    local math_copy = {}
-    for k, v in next, math do if k ~= "randomseed" then math_copy[k] = v end end
-
-    local LIBS = {
-      string = string, table = table, math = math_copy, utf8 = utf8, os = os,
-      coroutine = {
-        create = co_create, resume = resume, wrap = wrap, yield = co_yield, status = co_status,
-        close = co_close, running = coroutine.running, isyieldable = coroutine.isyieldable,
-      },
-    }
-
-    -- Names a script might reach for that the sandbox leaves out on purpose: reading them is an error
-    -- that says so, rather than a puzzling "attempt to index a nil value".
-    local FORBIDDEN = {
-      _ENV = {
-        io = "io is not available in the sandbox: scripts do not touch files directly",
-        debug = "debug is not available in the sandbox",
-        package = "package is not available in the sandbox: use require, which searches the sandbox's folders",
-        dofile = "dofile is not available in the sandbox: use require",
-        loadfile = "loadfile is not available in the sandbox: use require",
-      },
-      os = {
-        execute = "os.execute is not available in the sandbox: scripts do not start processes directly",
-        exit = "os.exit is not available in the sandbox",
-        getenv = "os.getenv is not available in the sandbox",
-        remove = "os.remove is not available in the sandbox",
-        rename = "os.rename is not available in the sandbox",
-        tmpname = "os.tmpname is not available in the sandbox",
-        setlocale = "os.setlocale is not available in the sandbox",
-      },
-      string = { dump = "string.dump is not available in the sandbox: only source text can be loaded" },
-      math = { randomseed = "math.randomseed is not available in the sandbox: the generator is shared" },
-    }
-
-    local function forbidding(names)
-      return { __index = function(_, key)
-        local why = names[key]
-        if why then violation(why, 2) end
-      end }
-    end
-
-    local function newenv(sandbox)
-      local env = {}
-      for k, v in next, BASE do env[k] = v end
-      for name, lib in next, LIBS do
-        local copy = {}
-        for k, v in next, lib do copy[k] = v end
-        if FORBIDDEN[name] then setmetatable(copy, forbidding(FORBIDDEN[name])) end
-        env[name] = copy
-      end
-      env.load = make_load(env)
-      env.require = sandbox.require
-      for k, v in next, sandbox.globals do env[k] = v end
-      env._G = env
-      return setmetatable(env, forbidding(FORBIDDEN._ENV))
-    end
-
-    local function newsandbox(search, globals)
-      local sandbox = { globals = globals, loaded = {} }
-      local loading = {}
-      sandbox.require = function(...)
-        local name = ...
-        if type(name) ~= "string" then
-          error(format("bad argument #1 to 'require' (string expected, got %s)",
-            select("#", ...) == 0 and "no value" or type(name)), 2)
-        end
-        local value = sandbox.loaded[name]
-        if value ~= nil then return value end
-        if loading[name] then
-          raise("SCRIPT_ERROR", format("require: module '%s' requires itself while loading (a require loop)", name), 2)
-        end
-        local fn, path, message = search(name, newenv(sandbox))
-        if not fn then raise(path, message, 2) end
-        loading[name] = true
-        local ok, result = pcall(fn, name, path)
-        loading[name] = nil
-        if not ok then error(result, 0) end
-        if result == nil then result = true end
-        sandbox.loaded[name] = result
-        return result, path
-      end
-      return sandbox
-    end
-
-    for _, name in next, { "load", "collectgarbage", "setmetatable", "rawset", "rawget", "getmetatable" } do
-      _G[name] = nil
-    end
-
-    return { newenv = newenv, newsandbox = newsandbox }
-    """#
+return { newenv = newenv, newsandbox = newsandbox, roots = ROOTS }
+"""#

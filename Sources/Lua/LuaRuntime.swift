@@ -1,3 +1,5 @@
+import CLua
+
 /// The owner of one ``LuaState``: runs scripts on it as coroutines, concurrently, from one actor.
 ///
 /// All access to the state goes through the actor, so the state is touched by one thread at a time
@@ -89,7 +91,7 @@ public actor LuaRuntime {
                 do {
                     input = .values(try await operation())
                 } catch is CancellationError {
-                    throw state.abandon(run, killReason: 3)
+                    throw state.abandon(run, killReason: TIDE_KILL_CANCELLED)
                 } catch {
                     input = .error(error)
                 }

@@ -92,6 +92,11 @@ extension LuaState {
         guard status == LUA_OK else {
             throw LuaError(.internalError, "the sandbox prelude failed: \(text(at: -1, on: L))")
         }
+        push(string: "roots", on: L)
+        guard lua_rawget(L, -2) == LUA_TTABLE else {
+            throw LuaError(.internalError, "the sandbox prelude exported no table of run coroutines")
+        }
+        rootsSlot = luaL_ref(L, registryIndex)
         preludeSlot = luaL_ref(L, registryIndex)
     }
 
@@ -109,7 +114,7 @@ extension LuaState {
         tide_remove(L, -2)
         let count = try pushArguments()
         let saved = RunControl(control.pointee)
-        RunControl.armed(.unlimited, root: L, cancelFlag: nil).apply(to: control)
+        RunControl.idle(L).apply(to: control)
         let status = tide_pcall(L, count, 1)
         saved.apply(to: control)
         guard status == LUA_OK else {

@@ -99,6 +99,11 @@ struct RunControl {
         RunControl(budget: budget, used: used, root: root, cancelFlag: cancelFlag)
     }
 
+    /// The fields between runs: no budget, no cancel flag, no kill.
+    static func idle(_ main: OpaquePointer) -> RunControl {
+        RunControl(budget: .unlimited, used: LuaRunUsage(), root: main, cancelFlag: nil)
+    }
+
     func apply(to control: UnsafeMutablePointer<tide_control>) {
         control.pointee.deadline_ns = deadline
         control.pointee.instructions_left = instructionsLeft

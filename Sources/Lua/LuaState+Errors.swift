@@ -26,10 +26,15 @@ extension LuaState {
             error.traceback = text(at: -1, on: L, limit: 16 * 1024)
         }
         // The innermost Lua frame, unless the message already names the place error() blamed.
-        if error.line == nil, lua_rawgeti(L, info, 3) == LUA_TSTRING {
-            error.chunkName = displayName(ofChunk: text(at: -1, on: L))
-            if lua_rawgeti(L, info, 4) == LUA_TNUMBER {
-                error.line = Int(lua_tointegerx(L, -1, nil))
+        if lua_rawgeti(L, info, 3) == LUA_TSTRING {
+            let frameChunk = displayName(ofChunk: text(at: -1, on: L))
+            if error.line == nil {
+                error.chunkName = frameChunk
+                if lua_rawgeti(L, info, 4) == LUA_TNUMBER {
+                    error.line = Int(lua_tointegerx(L, -1, nil))
+                }
+            } else {
+                error.restoreTruncatedChunkName(frameChunk)
             }
         }
         lua_settop(L, info)
@@ -158,6 +163,15 @@ extension LuaState {
         }
         tide_set_error_metatable(T, -1)
         return TIDE_HOST_ERROR_OBJECT
+    }
+}
+
+extension LuaError {
+    /// Lua shortens long chunk names in messages to `...<end of the path>`; puts back the full
+    /// name when `full` is the name that was shortened.
+    mutating func restoreTruncatedChunkName(_ full: String) {
+        guard let shown = chunkName, shown.hasPrefix("..."), full.hasSuffix(shown.dropFirst(3)) else { return }
+        chunkName = full
     }
 }
 

@@ -79,6 +79,7 @@ extension LuaState {
             lua_xmove(T, L, 1)
             var error = popBareError(Failure(status: status, memoryRefused: control.pointee.mem_refusals != refusals))
             if error.chunkName == nil { error.chunkName = chunk }
+            error.restoreTruncatedChunkName(chunk)
             throw error
         }
         if let environment {

@@ -9,6 +9,11 @@ extension LuaState {
         guard let thread = lua_newthread(L) else {
             throw LuaError(.memoryLimit, "not enough memory to start a run")
         }
+        lua_rawgeti(L, registryIndex, lua_Integer(rootsSlot))  // roots[thread] = true
+        lua_pushvalue(L, -2)
+        lua_pushboolean(L, 1)
+        lua_rawset(L, -3)
+        lua_settop(L, -2)
         let slot = luaL_ref(L, registryIndex)
         let run = LuaRun(thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count))
         do throws(LuaError) {
@@ -86,7 +91,7 @@ extension LuaState {
         switch status {
         case LUA_OK:
             defer { lua_settop(co, 0) }
-            RunControl.armed(.unlimited, root: L, cancelFlag: nil).apply(to: control)
+            RunControl.idle(L).apply(to: control)
             do {
                 return .finished(try values(top: resultCount, on: co))
             } catch {
@@ -96,7 +101,7 @@ extension LuaState {
             lua_settop(co, -resultCount - 1)
             if hostYield, let operation = run.pending {
                 run.pending = nil
-                RunControl.armed(.unlimited, root: L, cancelFlag: nil).apply(to: control)
+                RunControl.idle(L).apply(to: control)
                 return .waiting(operation)
             }
             let error = LuaError(
@@ -138,7 +143,7 @@ extension LuaState {
         if control.pointee.kill_reason != TIDE_KILL_NONE {
             tide_arm_hook(run.thread)
         }
-        RunControl.armed(.unlimited, root: L, cancelFlag: nil).apply(to: control)
+        RunControl.idle(L).apply(to: control)
         return error
     }
 

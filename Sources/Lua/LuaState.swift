@@ -53,6 +53,8 @@ public final class LuaState {
     var activeRun: LuaRun?
     /// The registry slot of the sandbox prelude's exports (`newenv`, `newsandbox`).
     var preludeSlot: Int32 = 0
+    /// The registry slot of the weak set of run coroutines, which scripts may not resume or close.
+    var rootsSlot: Int32 = 0
 
     /// Creates a state with the safe libraries open and the limits in force.
     ///

@@ -156,3 +156,39 @@ struct LuaRuntimeTests {
         }
     }
 }
+
+@Suite("Run coroutines")
+struct RunCoroutineTests {
+    @Test func resume_ofAnotherRunsCoroutine_isRefused() async throws {
+        let clock = ManualClock()
+        let runtime = try LuaRuntime()
+        let sandbox = try await runtime.withState { lua in
+            let sleep = lua.makeSleepFunction(clock: clock)
+            return try lua.makeSandbox(globals: ["sleep": .function(sleep), "shared": .map([:])])
+        }
+        let waiting = Task {
+            try await runtime.run(
+                source: "shared.victim = coroutine.running() sleep(1) return 'intact'", name: .label("victim"),
+                in: sandbox)
+        }
+        await clock.waitForSleepers(count: 1)
+        let attack = try await runtime.run(
+            source:
+                "local a = {pcall(coroutine.resume, shared.victim)} local b = {pcall(coroutine.close, shared.victim)}"
+                + " return a[1], a[2], b[1]",
+            name: .label("attacker"), in: sandbox)
+        #expect(attack[0] == false)
+        #expect(attack[1].stringValue?.contains("only be resumed by the host") == true)
+        #expect(attack[2] == false)
+        clock.advance(by: .seconds(1))
+        #expect(try await waiting.value == ["intact"])
+    }
+
+    @Test func resume_ofANonCoroutine_blamesTheCaller() throws {
+        let harness = try Harness()
+        let error = harness.error("\ncoroutine.resume(42)")
+        #expect(error?.message == "bad argument #1 to 'resume' (coroutine expected, got number)")
+        #expect(error?.chunkName == "test.lua")
+        #expect(error?.line == 2)
+    }
+}

@@ -140,3 +140,24 @@ struct LuaStateTests {
         #expect(harness.lua.memoryInUse < baseline + (1 << 20))
     }
 }
+
+@Suite("LuaState error places")
+struct LuaErrorPlaceTests {
+    static let longPath = "/srv/tide/" + String(repeating: "deeply/nested/", count: 6) + "plans/nightly.lua"
+
+    @Test func syntaxError_inFileWithLongPath_namesTheWholePath() throws {
+        let harness = try Harness()
+        let error = #expect(throws: LuaError.self) {
+            try harness.lua.load("return (", name: .file(Self.longPath), in: harness.sandbox)
+        }
+        #expect(error?.chunkName == Self.longPath)
+        #expect(error?.line == 1)
+    }
+
+    @Test func runtimeError_inFileWithLongPath_namesTheWholePath() throws {
+        let harness = try Harness()
+        let error = harness.error("\nerror('late')", name: Self.longPath)
+        #expect(error?.chunkName == Self.longPath)
+        #expect(error?.line == 2)
+    }
+}
