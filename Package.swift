@@ -14,6 +14,9 @@ let package = Package(
     name: "Tide",
     platforms: [.macOS(.v15)],
     products: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0")
+    ],
     targets: [
         // Debian's liblua5.4 (the C build: errors are longjmp), found with pkg-config lua5.4.
         .systemLibrary(
@@ -39,12 +42,23 @@ let package = Package(
             path: "Benchmarks/LuaBench",
             swiftSettings: strictSettings
         ),
+        // The engine: plans, scheduling, lifecycle, monitoring, recovery. Knows nothing of Lua or SQLite.
+        .target(
+            name: "TideCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
         // Test helpers shared by the test targets (manual clock, …); not a product.
         .target(name: "TideTesting", swiftSettings: strictSettings),
         .testTarget(
             name: "LuaTests",
             dependencies: ["Lua", "CLua", "TideTesting", "tide-lua-probe"],
             exclude: ["Hostile", "Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TideCoreTests",
+            dependencies: ["TideCore", "TideTesting"],
             swiftSettings: strictSettings
         ),
     ]

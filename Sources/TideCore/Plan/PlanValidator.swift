@@ -1,0 +1,161 @@
+/// Finds every problem of a plan (``ExecutionPlan/validate()``).
+struct PlanValidator {
+    let plan: ExecutionPlan
+    private var found: [PlanValidationError.Problem] = []
+
+    init(plan: ExecutionPlan) {
+        self.plan = plan
+    }
+
+    func problems() -> [PlanValidationError.Problem] {
+        var validator = self
+        validator.check()
+        return validator.found
+    }
+
+    private mutating func report(
+        _ kind: PlanValidationError.Problem.Kind, _ task: PlanTask?, _ message: String
+    ) {
+        found.append(
+            .init(
+                kind: kind, taskId: task?.id, location: task?.location ?? (task == nil ? plan.location : nil),
+                message: message))
+    }
+
+    private mutating func check() {
+        if plan.tasks.isEmpty {
+            report(.emptyPlan, nil, "the plan has no tasks: add at least one task")
+        }
+        if plan.maxConcurrency < 1 {
+            report(.invalidConcurrency, nil, "concurrency is \(plan.maxConcurrency): it must be at least 1")
+        }
+        if let timeout = plan.timeout, timeout <= .zero {
+            report(.invalidTimeout, nil, "the plan's timeout is \(timeout): it must be positive")
+        }
+        var firstById: [String: PlanTask] = [:]
+        for task in plan.tasks {
+            checkFields(of: task)
+            if let first = firstById[task.id] {
+                let place = first.location.map { " (first defined at \($0))" } ?? ""
+                report(.duplicateId, task, "task id '\(task.id)' is used twice\(place): give each task its own id")
+            } else {
+                firstById[task.id] = task
+            }
+        }
+        for task in plan.tasks {
+            for dependency in task.dependencies where firstById[dependency] == nil {
+                let hint =
+                    closestId(to: dependency, among: Array(firstById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                report(
+                    .unknownDependency, task,
+                    "task '\(task.id)' depends on '\(dependency)', which is not a task of the plan\(hint)")
+            }
+        }
+        for cycle in cycles(in: firstById) {
+            let path = (cycle + [cycle[0]]).joined(separator: " → ")
+            report(
+                .cycle, firstById[cycle[0]],
+                "tasks depend on each other in a cycle: \(path); remove one of these dependencies")
+        }
+    }
+
+    private mutating func checkFields(of task: PlanTask) {
+        if task.id.isEmpty {
+            report(.emptyId, task, "a task has an empty id: give it an id")
+        }
+        if !(0...10).contains(task.priority) {
+            report(
+                .invalidPriority, task,
+                "task '\(task.id)' has priority \(task.priority): use 0 (lowest) to 10 (highest)")
+        }
+        if let timeout = task.timeout, timeout <= .zero {
+            report(.invalidTimeout, task, "task '\(task.id)' has timeout \(timeout): it must be positive")
+        }
+        for requirement in task.resources {
+            if !requirement.amount.isFinite || requirement.amount < 0 {
+                report(
+                    .invalidAmount, task,
+                    "task '\(task.id)' requests \(requirement.amount) of '\(requirement.type)': amounts must be zero or more"
+                )
+            }
+            if !(0...10).contains(requirement.priority) {
+                report(
+                    .invalidPriority, task,
+                    "task '\(task.id)' requests '\(requirement.type)' with priority \(requirement.priority): use 0 to 10"
+                )
+            }
+        }
+    }
+
+    /// The cycles of the dependency graph among known tasks, each as task ids in dependency order.
+    ///
+    /// Kahn's algorithm removes every task not on or behind a cycle; from what is left, walking
+    /// dependencies from any task must come back to a task already seen, and that loop is a cycle.
+    private func cycles(in tasks: [String: PlanTask]) -> [[String]] {
+        var dependents: [String: [String]] = [:]
+        var pending: [String: Int] = [:]
+        for (id, task) in tasks {
+            let known = Set(task.dependencies.filter { tasks[$0] != nil })
+            pending[id] = known.count
+            for dependency in known { dependents[dependency, default: []].append(id) }
+        }
+        var ready = pending.filter { $0.value == 0 }.map(\.key)
+        while let id = ready.popLast() {
+            pending[id] = nil
+            for dependent in dependents[id] ?? [] {
+                guard let count = pending[dependent] else { continue }
+                pending[dependent] = count - 1
+                if count == 1 { ready.append(dependent) }
+            }
+        }
+        var left = Set(pending.keys)
+        var result: [[String]] = []
+        // Definition order makes the report stable.
+        for start in plan.tasks.map(\.id) where left.contains(start) {
+            var path: [String] = []
+            var position: [String: Int] = [:]
+            var current = start
+            var closed = false
+            while left.contains(current) {
+                if position[current] != nil {
+                    closed = true
+                    break
+                }
+                position[current] = path.count
+                path.append(current)
+                guard let next = tasks[current]?.dependencies.first(where: { left.contains($0) }) else { break }
+                current = next
+            }
+            if closed, let loopStart = position[current] {
+                let cycle = Array(path[loopStart...])
+                result.append(cycle)
+                left.subtract(cycle)
+            }
+            left.subtract(path)
+        }
+        return result
+    }
+
+    /// The known id closest to `id` by edit distance, if close enough to be a typo.
+    private func closestId(to id: String, among ids: [String]) -> String? {
+        let scored = ids.map { ($0, editDistance(id, $0)) }.filter { $0.1 <= max(2, id.count / 3) }
+        return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
+    }
+
+    private func editDistance(_ first: String, _ second: String) -> Int {
+        let a = Array(first)
+        let b = Array(second)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

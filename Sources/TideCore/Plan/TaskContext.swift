@@ -1,0 +1,53 @@
+/// What a running task body can see and do: the engine's side of a task.
+///
+/// The engine gives each attempt of a task its own context. Lua task bodies reach it as `ctx` and
+/// `tide.*`; Swift bodies receive it directly.
+public protocol TaskContext: Sendable {
+    /// The task's id.
+    var taskId: String { get }
+    /// The execution's id.
+    var executionId: String { get }
+    /// The attempt number, starting at 1; a retry or a resume increases it.
+    var attempt: Int { get }
+    /// The results of the task's dependencies, by task id (a skipped dependency has none).
+    var upstreamResults: [String: JSONValue] { get }
+
+    /// The task's own state, kept in checkpoints.
+    func state() async -> JSONValue
+    /// Replaces the task's own state.
+    func setState(_ state: JSONValue) async
+    /// An execution variable.
+    func variable(_ name: String) async -> JSONValue?
+    /// Sets an execution variable (kept in checkpoints).
+    func setVariable(_ name: String, _ value: JSONValue) async
+    /// Reports the quality of the task's output, 0–1 (feeds `qualityScore`).
+    func reportQuality(_ quality: Double) async
+    /// Names the phase the task is in (shown as the execution's `currentPhase`).
+    func reportPhase(_ phase: String) async
+    /// Adds a custom event to the timeline.
+    func emit(_ description: String, data: JSONValue?) async
+    /// Adds a message to the execution's log.
+    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async
+    /// Creates a checkpoint of the execution now and returns its id.
+    func checkpoint(metadata: [String: JSONValue]) async throws -> String
+    /// Waits until the execution is not paused; throws `CancellationError` if it is cancelled.
+    func waitWhilePaused() async throws
+}
+
+/// The code a task runs: a Swift closure, or (through the Lua bridge) a Lua function.
+///
+/// A body may suspend for a long time and must stop promptly when its task is cancelled. It
+/// returns the task's result, which dependents see in ``TaskContext/upstreamResults``. Throwing an
+/// ``ExecutionError`` sets the failure's code; any other error is `TASK_ERROR`.
+public struct TaskBody: Sendable {
+    /// Runs the task once.
+    public let run: @Sendable (any TaskContext) async throws -> JSONValue
+
+    /// Creates a body from a closure.
+    public init(_ run: @escaping @Sendable (any TaskContext) async throws -> JSONValue) {
+        self.run = run
+    }
+
+    /// A body that does nothing and returns `null`.
+    public static let noop = TaskBody { _ in .null }
+}
