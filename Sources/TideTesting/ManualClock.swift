@@ -99,10 +99,26 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
+    /// The code under test never reached the expected number of sleeps.
+    public struct SleepersTimeout: Error, CustomStringConvertible {
+        /// The number of sleepers waited for.
+        public var expected: Int
+        /// The number sleeping when the wait gave up.
+        public var actual: Int
+        /// A sentence for the test log.
+        public var description: String { "expected \(expected) sleeper(s) on the manual clock, saw \(actual)" }
+    }
+
     /// Waits (yielding, not sleeping) until at least `count` tasks are sleeping on this clock.
-    public func waitForSleepers(count: Int) async {
-        while sleeperCount < count {
+    ///
+    /// Gives up after `spins` yields, so a test whose code never sleeps fails instead of hanging.
+    ///
+    /// - Throws: ``SleepersTimeout``.
+    public func waitForSleepers(count: Int, spins: Int = 2_000_000) async throws {
+        for _ in 0..<spins {
+            if sleeperCount >= count { return }
             await Task.yield()
         }
+        throw SleepersTimeout(expected: count, actual: sleeperCount)
     }
 }

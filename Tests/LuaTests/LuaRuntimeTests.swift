@@ -25,7 +25,7 @@ struct LuaRuntimeTests {
         let task = Task {
             try await runtime.run(source: "sleep(5) return 'woke'", name: .label("sleeper"), in: sandbox)
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(5))
         #expect(try await task.value == ["woke"])
     }
@@ -42,7 +42,7 @@ struct LuaRuntimeTests {
                         arguments: [.integer(index)])
                 }
             }
-            await clock.waitForSleepers(count: count)
+            try await clock.waitForSleepers(count: count)
             clock.advance(by: .seconds(1))
             var total = 0
             for try await values in group {
@@ -78,7 +78,7 @@ struct LuaRuntimeTests {
             """
         let task = Task { try await runtime.run(source: source, name: .label("gen"), in: sandbox) }
         for step in 1...3 {
-            await clock.waitForSleepers(count: 1)
+            try await clock.waitForSleepers(count: 1)
             clock.advance(by: .seconds(1))
             _ = step
         }
@@ -89,7 +89,7 @@ struct LuaRuntimeTests {
         let clock = ManualClock()
         let (runtime, sandbox) = try await makeRuntime(clock: clock)
         let task = Task { try await runtime.run(source: "sleep(100)", name: .label("long"), in: sandbox) }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
         do {
             _ = try await task.value
@@ -123,7 +123,7 @@ struct LuaRuntimeTests {
         }
         let task = Task { try await runtime.run(chunk, budget: LuaRunBudget(time: .seconds(5))) }
         for _ in 1...3 {
-            await clock.waitForSleepers(count: 1)
+            try await clock.waitForSleepers(count: 1)
             clock.advance(by: .seconds(60))
         }
         #expect(try await task.value == ["done"])
@@ -171,7 +171,7 @@ struct RunCoroutineTests {
                 source: "shared.victim = coroutine.running() sleep(1) return 'intact'", name: .label("victim"),
                 in: sandbox)
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         let attack = try await runtime.run(
             source:
                 "local a = {pcall(coroutine.resume, shared.victim)} local b = {pcall(coroutine.close, shared.victim)}"

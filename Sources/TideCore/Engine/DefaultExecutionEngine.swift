@@ -1,0 +1,236 @@
+import Foundation
+
+/// Tide's engine: runs plans, keeps their state and history in memory, and answers the spec's calls.
+///
+/// ```swift
+/// let engine = DefaultExecutionEngine()
+/// let result = try await engine.execute(plan)
+/// if result.status == .completed { print(result.metrics.totalDuration) }
+/// ```
+///
+/// To control an execution while it runs, start it and keep its id:
+///
+/// ```swift
+/// let id = try await engine.start(plan)
+/// try await engine.pause(id)
+/// try await engine.resume(id)
+/// let result = try await engine.result(of: id)
+/// ```
+///
+/// Each execution is its own actor; the engine only routes calls. An execution's loop runs in a
+/// task the engine owns and keeps until the execution ends.
+public actor DefaultExecutionEngine: ExecutionEngine {
+    /// The engine's clock (injected for tests).
+    public nonisolated let clock: EngineClock
+    /// The engine's settings.
+    public nonisolated let configuration: EngineConfiguration
+    /// The registered recovery strategies.
+    public nonisolated let recoveryStrategies = RecoveryRegistry()
+
+    private var executions: [String: Execution] = [:]
+    private var drivers: [String: Task<Void, Never>] = [:]
+    private var checkpointOwners: [String: String] = [:]
+    private var subscriptions: [Subscription: Task<Void, Never>] = [:]
+    private var resources: [String: Resource] = [:]
+    private var nextSubscription = 0
+    private var nextResource = 0
+
+    /// Creates an engine.
+    ///
+    /// - Parameters:
+    ///   - clock: Where time comes from; tests pass a manual clock.
+    ///   - configuration: Grace period, recovery cap, checkpoint policy.
+    public init(clock: EngineClock = .continuous, configuration: EngineConfiguration = EngineConfiguration()) {
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// Validates `plan` and starts running it; returns its execution id at once.
+    ///
+    /// - Parameters:
+    ///   - plan: The plan.
+    ///   - executionId: The id to use; a new UUID by default.
+    /// - Throws: ``TideError`` `INVALID_PLAN` with every problem, or `DUPLICATE_EXECUTION`.
+    public func start(_ plan: ExecutionPlan, executionId: String? = nil) throws -> String {
+        do {
+            try plan.validate()
+        } catch {
+            throw TideError(.invalidPlan, error.description)
+        }
+        let id = executionId ?? UUID().uuidString.lowercased()
+        guard executions[id] == nil else {
+            throw TideError(.duplicateExecution, "an execution with id '\(id)' already exists", executionId: id)
+        }
+        let execution = Execution(
+            id: id, plan: plan, clock: clock, recovery: recoveryStrategies, configuration: configuration)
+        executions[id] = execution
+        drivers[id] = Task { await execution.run() }
+        return id
+    }
+
+    /// Waits for an execution to reach a final status and returns its result.
+    public func result(of executionId: String) async throws -> ExecutionResult {
+        let execution = try lookup(executionId)
+        let result = await execution.finalResult()
+        await remember(checkpointsOf: execution)
+        return result
+    }
+
+    /// Runs a plan to its end.
+    ///
+    /// - Throws: ``TideError`` `INVALID_PLAN` before anything runs; a failed execution is not an
+    ///   error: its result has status `FAILED` and an `error`.
+    public func execute(_ plan: ExecutionPlan) async throws -> ExecutionResult {
+        let id = try start(plan)
+        return try await result(of: id)
+    }
+
+    /// Stops new tasks from starting in a running execution.
+    public func pause(_ executionId: String) async throws {
+        try await lookup(executionId).pause()
+    }
+
+    /// Lets a paused execution go on.
+    public func resume(_ executionId: String) async throws {
+        try await lookup(executionId).resume()
+    }
+
+    /// Cancels a pending, running or paused execution.
+    public func cancel(_ executionId: String) async throws {
+        try await lookup(executionId).cancel()
+    }
+
+    /// Changes how many tasks of an execution may run at once.
+    public func setConcurrency(_ executionId: String, _ limit: Int) async throws {
+        try await lookup(executionId).setConcurrency(limit)
+    }
+
+    /// The execution's current status.
+    public func getStatus(_ executionId: String) async throws -> ExecutionStatus {
+        try await lookup(executionId).status
+    }
+
+    /// The execution's result so far (running executions included), or `nil` for an unknown id.
+    public func getResult(_ executionId: String) async -> ExecutionResult? {
+        guard let execution = executions[executionId] else { return nil }
+        return await execution.result()
+    }
+
+    /// A live stream of an execution's updates, starting with a snapshot of everything so far.
+    public func monitor(_ executionId: String) async throws -> ExecutionUpdates {
+        try await lookup(executionId).makeMonitor()
+    }
+
+    /// Takes a checkpoint of an execution now.
+    public func createCheckpoint(_ executionId: String) async throws -> ExecutionCheckpoint {
+        let execution = try lookup(executionId)
+        let checkpoint = await execution.makeCheckpoint(reason: "requested")
+        checkpointOwners[checkpoint.id] = executionId
+        return checkpoint
+    }
+
+    /// The checkpoints of an execution, oldest first.
+    public func checkpoints(of executionId: String) async throws -> [ExecutionCheckpoint] {
+        try await lookup(executionId).checkpoints
+    }
+
+    /// Brings the checkpoint's execution back to it: tasks it lists as completed stay completed,
+    /// the others run again. Works for running, paused, failed and cancelled executions.
+    ///
+    /// - Throws: ``TideError`` `UNKNOWN_CHECKPOINT`, or `ILLEGAL_TRANSITION` for a completed execution.
+    public func restoreFromCheckpoint(_ checkpointId: String) async throws {
+        var owner = checkpointOwners[checkpointId]
+        if owner == nil {
+            for (id, execution) in executions
+            where await execution.checkpoints.contains(where: { $0.id == checkpointId }) {
+                owner = id
+            }
+        }
+        guard let owner, let execution = executions[owner],
+            let checkpoint = await execution.checkpoints.first(where: { $0.id == checkpointId })
+        else {
+            throw TideError(.unknownCheckpoint, "no checkpoint has id '\(checkpointId)'")
+        }
+        let status = await execution.status
+        guard await execution.canRestore() else {
+            throw TideError(
+                .illegalTransition, "cannot restore execution '\(owner)': it is \(status.rawValue)", executionId: owner)
+        }
+        if status.isFinal {
+            await drivers[owner]?.value
+            drivers[owner] = Task { await execution.restart(from: checkpoint) }
+        } else {
+            await execution.requestRestore(checkpoint)
+        }
+    }
+
+    /// Registers a recovery strategy; executions already running use it from their next failure.
+    public nonisolated func addRecoveryStrategy(_ strategy: any RecoveryStrategy) {
+        recoveryStrategies.add(strategy)
+    }
+
+    /// Unregisters a recovery strategy.
+    public nonisolated func removeRecoveryStrategy(_ strategyId: String) {
+        recoveryStrategies.remove(id: strategyId)
+    }
+
+    /// Allocates resources outside any task. Pools with capacities and costs come with the
+    /// resource manager; until then every request is granted at once.
+    public func allocateResources(_ requirements: [ResourceRequirement]) async throws -> [Resource] {
+        var granted: [Resource] = []
+        for requirement in requirements {
+            guard requirement.amount.isFinite, requirement.amount >= 0 else {
+                throw TideError(.resourceUnavailable, "cannot allocate \(requirement.amount) of '\(requirement.type)'")
+            }
+            nextResource += 1
+            let resource = Resource(
+                id: "resource-\(nextResource)", type: requirement.type, amount: requirement.amount,
+                allocatedAt: clock.date(at: clock.now()))
+            resources[resource.id] = resource
+            granted.append(resource)
+        }
+        return granted
+    }
+
+    /// Releases resources; all ids must be known, or nothing is released.
+    public func releaseResources(_ resourceIds: [String]) async throws {
+        if let unknown = resourceIds.first(where: { resources[$0] == nil }) {
+            throw TideError(.unknownResource, "no allocated resource has id '\(unknown)'")
+        }
+        for id in resourceIds { resources[id] = nil }
+    }
+
+    /// Calls `callback` with each update of the execution, from a task the engine owns, until the
+    /// execution ends or the subscription is cancelled. A slow callback never slows the execution:
+    /// updates it has not taken yet are merged.
+    public func subscribe(_ executionId: String, _ callback: @escaping @Sendable (ExecutionUpdate) -> Void) async throws
+        -> Subscription
+    {
+        let updates = try await monitor(executionId)
+        nextSubscription += 1
+        let subscription = Subscription(id: nextSubscription)
+        subscriptions[subscription] = Task {
+            for await update in updates {
+                if Task.isCancelled { break }
+                callback(update)
+            }
+        }
+        return subscription
+    }
+
+    /// Stops a subscription's callbacks.
+    public func unsubscribe(_ executionId: String, _ subscription: Subscription) async {
+        subscriptions.removeValue(forKey: subscription)?.cancel()
+    }
+
+    private func lookup(_ executionId: String) throws(TideError) -> Execution {
+        guard let execution = executions[executionId] else {
+            throw TideError(.unknownExecution, "no execution has id '\(executionId)'", executionId: executionId)
+        }
+        return execution
+    }
+
+    private func remember(checkpointsOf execution: Execution) async {
+        for checkpoint in await execution.checkpoints { checkpointOwners[checkpoint.id] = checkpoint.executionId }
+    }
+}

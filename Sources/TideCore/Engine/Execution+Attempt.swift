@@ -1,0 +1,282 @@
+/// A task attempt ran past its timeout.
+struct AttemptTimedOut: Error {}
+
+extension Execution {
+    /// Starts one attempt of task `index` as a child of the loop's group.
+    func startAttempt(_ index: Int, _ group: inout DiscardingTaskGroup) {
+        let task = plan.tasks[index]
+        records[index].attempts += 1
+        attemptsStarted += 1
+        let attempt = records[index].attempts
+        let now = clock.now()
+        if inFlight == 0 { busySince = now }
+        inFlight += 1
+        running[index] = now
+        records[index].attemptStartedActive = activeNow()
+        for requirement in task.resources {
+            let resource = Resource(
+                id: "\(id)-\(task.id)-\(attempt)-\(requirement.type)", type: requirement.type,
+                amount: requirement.amount,
+                allocatedAt: clock.date(at: now), taskId: task.id)
+            records[index].resources.append(resource)
+            record(
+                .resourceAllocated, "\(requirement.amount) \(requirement.type) allocated to '\(task.id)'",
+                taskId: task.id,
+                data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
+        }
+        let fallback = records[index].useFallback
+        record(
+            .taskStarted, "task '\(task.id)' started" + (attempt > 1 ? " (attempt \(attempt))" : ""), taskId: task.id,
+            data: fallback ? ["attempt": .int(attempt), "fallback": true] : ["attempt": .int(attempt)])
+        var upstream: [String: JSONValue] = [:]
+        for dependency in scheduler.dependencies(of: index) {
+            if let result = records[dependency].result { upstream[plan.tasks[dependency].id] = result }
+        }
+        let body = fallback ? (task.fallback ?? task.body) : task.body
+        let context = ExecutionTaskContext(
+            execution: self, executionId: id, taskId: task.id, index: index, attempt: attempt, upstreamResults: upstream
+        )
+        let attemptEpoch = epoch
+        let recoveries = records[index].recoveries
+        guard let input else { return }
+        group.addTask { [self] in
+            let outcome = await runAttempt(body, context: context, timeout: task.timeout, recoveries: recoveries)
+            input.yield(.attemptEnded(index: index, epoch: attemptEpoch, outcome: outcome))
+        }
+    }
+
+    /// Bookkeeping when any attempt ends, current or stale.
+    func endAttempt(_ index: Int) {
+        inFlight -= 1
+        let now = clock.now()
+        if inFlight == 0, let since = busySince {
+            busyTotal += now - since
+            busySince = nil
+        }
+        running[index] = nil
+        for resource in records[index].resources {
+            record(
+                .resourceReleased, "\(resource.amount) \(resource.type) released by '\(plan.tasks[index].id)'",
+                taskId: plan.tasks[index].id, data: ["resourceId": .string(resource.id)])
+        }
+        records[index].resources.removeAll()
+        if let started = records[index].attemptStartedActive {
+            completedAttemptTime += activeNow() - started
+            records[index].attemptStartedActive = nil
+        }
+    }
+
+    /// Runs a body once, off the actor, with its timeout; on failure, asks recovery what to do.
+    nonisolated func runAttempt(
+        _ body: TaskBody, context: ExecutionTaskContext, timeout: Duration?, recoveries: Int
+    ) async -> AttemptOutcome {
+        do {
+            let value: JSONValue
+            if let timeout {
+                value = try await run(body, context: context, timeout: timeout)
+            } else {
+                value = try await body.run(context)
+            }
+            return .completed(value)
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            let failure = classify(error, taskId: context.taskId, timeout: timeout)
+            return .failed(failure, await decide(failure, index: context.index, recoveries: recoveries))
+        }
+    }
+
+    private nonisolated func run(_ body: TaskBody, context: ExecutionTaskContext, timeout: Duration) async throws
+        -> JSONValue
+    {
+        let started = await activeNow()
+        return try await withThrowingTaskGroup(of: JSONValue.self) { group in
+            group.addTask { try await body.run(context) }
+            group.addTask { [self] in
+                while true {
+                    let remaining = timeout - (await activeNow() - started)
+                    if remaining <= .zero { throw AttemptTimedOut() }
+                    try await clock.sleep(for: remaining)
+                }
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
+
+    private nonisolated func classify(_ error: any Error, taskId: String, timeout: Duration?) -> ExecutionError {
+        let now = clock.date(at: clock.now())
+        switch error {
+        case var failure as ExecutionError:
+            failure.taskId = failure.taskId ?? taskId
+            return failure
+        case is AttemptTimedOut:
+            return ExecutionError(
+                code: "TIMEOUT", message: "task '\(taskId)' exceeded its timeout of \(timeout.map { "\($0)" } ?? "?")",
+                taskId: taskId, timestamp: now, recoverable: true)
+        case let error as any ExecutionErrorConvertible:
+            var failure = error.executionError
+            failure.taskId = failure.taskId ?? taskId
+            return failure
+        default:
+            return ExecutionError(
+                code: "TASK_ERROR", message: String(describing: error), taskId: taskId, timestamp: now,
+                recoverable: false)
+        }
+    }
+
+    /// Asks the first applicable strategy (in registration order) what to do about a failure.
+    private nonisolated func decide(_ failure: ExecutionError, index: Int, recoveries: Int) async -> RecoveryDecision {
+        guard recoveries < configuration.maxRecoveryAttempts else { return .none }
+        guard let strategy = recovery.strategies(for: failure.code).first else { return .none }
+        let context = await recoveryContext(for: failure, attempt: recoveries)
+        do {
+            let result = try await strategy.execute(context)
+            if let problem = problem(with: result, taskIndex: index) {
+                return .strategyFailed(recoveryFailure(strategy.id, problem, failure))
+            }
+            return .decided(result, strategyId: strategy.id)
+        } catch {
+            if Task.isCancelled { return .none }
+            return .strategyFailed(recoveryFailure(strategy.id, "it threw: \(error)", failure))
+        }
+    }
+
+    private nonisolated func recoveryFailure(_ strategyId: String, _ problem: String, _ failure: ExecutionError)
+        -> ExecutionError
+    {
+        ExecutionError(
+            code: "RECOVERY_FAILED", message: "recovery strategy '\(strategyId)' failed: \(problem)",
+            taskId: failure.taskId, timestamp: clock.date(at: clock.now()), recoverable: false,
+            context: [
+                "strategyId": .string(strategyId), "originalCode": .string(failure.code),
+                "originalMessage": .string(failure.message),
+            ])
+    }
+
+    /// What is wrong with a strategy's answer, if anything.
+    private nonisolated func problem(with result: RecoveryResult, taskIndex: Int) -> String? {
+        if result.action == .fallback, plan.tasks[taskIndex].fallback == nil {
+            return "it answered FALLBACK, but task '\(plan.tasks[taskIndex].id)' has no fallback"
+        }
+        if let state = result.newState {
+            let unknown = (state.completedTasks + Array(state.taskStates.keys)).filter { indexById[$0] == nil }
+            if let first = unknown.first {
+                return "its newState names task '\(first)', which is not in the plan"
+            }
+        }
+        return nil
+    }
+
+    func recoveryContext(for failure: ExecutionError, attempt: Int) -> RecoveryContext {
+        RecoveryContext(
+            executionId: id, error: failure, state: currentState(), plan: plan,
+            resources: records.flatMap(\.resources), attempt: attempt)
+    }
+
+    /// Applies how an attempt ended.
+    func handleOutcome(_ index: Int, _ outcome: AttemptOutcome) {
+        let task = plan.tasks[index]
+        switch outcome {
+        case .completed(let value):
+            records[index].result = value
+            completionOrder.append(index)
+            scheduler.complete(index)
+            record(.taskCompleted, "task '\(task.id)' completed", taskId: task.id)
+            if let every = configuration.checkpointPolicy.everyTasks, every > 0, completionOrder.count % every == 0 {
+                _ = makeCheckpoint(reason: "every \(every) tasks")
+            }
+        case .cancelled:
+            record(.taskFailed, "task '\(task.id)' was cancelled", taskId: task.id, data: ["code": "CANCELLED"])
+            if stopping == nil {
+                let failure = ExecutionError(
+                    code: "CANCELLED", message: "task '\(task.id)' was cancelled", taskId: task.id,
+                    timestamp: clock.date(at: clock.now()))
+                failForGood(index, failure)
+            }
+        case .failed(let failure, let decision):
+            attemptsFailed += 1
+            record(
+                .taskFailed, "task '\(task.id)' failed: \(failure.code): \(failure.message)", taskId: task.id,
+                data: [
+                    "code": .string(failure.code), "message": .string(failure.message),
+                    "recoverable": .bool(failure.recoverable),
+                ])
+            guard stopping == nil else { return }
+            apply(decision, to: index, failure: failure)
+        }
+    }
+
+    private func apply(_ decision: RecoveryDecision, to index: Int, failure: ExecutionError) {
+        let task = plan.tasks[index]
+        switch decision {
+        case .none:
+            failForGood(index, failure)
+        case .strategyFailed(let recoveryError):
+            record(.recoveryInitiated, recoveryError.message, taskId: task.id, data: ["success": false])
+            failForGood(index, recoveryError)
+        case .decided(let result, let strategyId):
+            records[index].recoveries += 1
+            record(
+                .recoveryInitiated,
+                "recovery '\(strategyId)' chose \(result.action.rawValue) for '\(task.id)': \(result.message)",
+                taskId: task.id,
+                data: [
+                    "strategyId": .string(strategyId), "action": .string(result.action.rawValue),
+                    "success": .bool(result.success), "message": .string(result.message),
+                ])
+            switch result.action {
+            case .retry:
+                if let state = result.newState {
+                    variables = state.variables
+                    for (taskId, taskState) in state.taskStates {
+                        if let target = indexById[taskId] { records[target].state = taskState }
+                    }
+                }
+                scheduler.requeue(index)
+            case .fallback:
+                records[index].useFallback = true
+                scheduler.requeue(index)
+            case .skip:
+                scheduler.skip(index)
+            case .abort:
+                failForGood(index, failure, abort: true)
+            case .checkpointRestore:
+                guard let checkpoint = checkpoints.last else {
+                    let noCheckpoint = ExecutionError(
+                        code: "RECOVERY_FAILED",
+                        message:
+                            "recovery strategy '\(strategyId)' chose CHECKPOINT_RESTORE, but the execution has no checkpoint",
+                        taskId: task.id, timestamp: clock.date(at: clock.now()))
+                    failForGood(index, noCheckpoint)
+                    return
+                }
+                input?.yield(.restore(checkpoint))
+            }
+        }
+    }
+
+    /// A task failed with no way to recover: apply the plan's failure policy.
+    private func failForGood(_ index: Int, _ failure: ExecutionError, abort: Bool = false) {
+        anyTaskFailed = true
+        if firstFailure == nil { firstFailure = failure }
+        let skipped = scheduler.fail(index)
+        if plan.failurePolicy == .abort || abort {
+            error = failure
+            pendingStop = .fail(failure)
+            return
+        }
+        for dependent in skipped {
+            record(
+                .taskFailed,
+                "task '\(plan.tasks[dependent].id)' skipped: its dependency '\(plan.tasks[index].id)' failed",
+                taskId: plan.tasks[dependent].id, data: ["code": "SKIPPED"])
+        }
+    }
+}
+
+/// An error that knows its ``ExecutionError`` form (the Lua bridge's errors adopt it).
+public protocol ExecutionErrorConvertible: Error {
+    /// The error as the engine records it.
+    var executionError: ExecutionError { get }
+}

@@ -1,0 +1,76 @@
+extension Execution {
+    /// The metrics so far (see ``ExecutionMetrics`` for each definition).
+    func metrics() -> ExecutionMetrics {
+        let end = completedAt ?? clock.now()
+        let total = startedAt.map { end - $0 } ?? .zero
+        let busy = busyTotal + (busySince.map { end - $0 } ?? .zero)
+        let completed = scheduler.completedCount
+        let finished = scheduler.finishedCount
+        return ExecutionMetrics(
+            totalDuration: total.milliseconds,
+            effectiveDuration: busy.milliseconds,
+            totalCost: 0,
+            resourceEfficiency: 1,
+            qualityScore: qualityCount == 0 ? 1 : qualitySum / Double(qualityCount),
+            successRate: finished == 0 ? 1 : Double(completed) / Double(finished),
+            throughput: total > .zero ? Double(completed) / total.seconds : 0,
+            errorRate: attemptsStarted == 0 ? 0 : Double(attemptsFailed) / Double(attemptsStarted))
+    }
+
+    /// Progress so far.
+    func progress() -> ExecutionProgress {
+        let total = plan.tasks.count
+        let finished = scheduler.finishedCount
+        var eta: Double?
+        if completionOrder.count > 0, !status.isFinal {
+            let mean = completedAttemptTime.milliseconds / Double(max(1, attemptsStarted - inFlight))
+            eta = mean * Double(total - finished) / Double(max(1, min(scheduler.maxConcurrency, total - finished)))
+        }
+        let phase = currentPhase ?? status.rawValue.lowercased()
+        return ExecutionProgress(
+            percentage: total == 0 ? 100 : Double(finished) / Double(total) * 100,
+            completedTasks: scheduler.completedCount,
+            totalTasks: total, estimatedTimeRemaining: status.isFinal ? 0 : eta, currentPhase: phase)
+    }
+
+    /// The execution's result: final once the status is.
+    func result() -> ExecutionResult {
+        var sinkResults: [String: JSONValue] = [:]
+        for index in sinks {
+            if let result = records[index].result { sinkResults[plan.tasks[index].id] = result }
+        }
+        let start = startedAt ?? clock.now()
+        return ExecutionResult(
+            executionId: id, planId: plan.id, status: status, startedAt: clock.date(at: start),
+            completedAt: completedAt.map { clock.date(at: $0) }, result: .object(sinkResults), error: error,
+            metrics: metrics(), resourceUsage: [], timeline: timeline)
+    }
+
+    /// A snapshot for monitors.
+    func update(events: [ExecutionEvent], messages: [ExecutionMessage]) -> ExecutionUpdate {
+        let current = running.min { $0.value < $1.value }.map { plan.tasks[$0.key].id }
+        return ExecutionUpdate(
+            executionId: id, timestamp: clock.date(at: clock.now()), status: status, progress: progress(),
+            currentTask: current, metrics: metrics(), events: events, messages: messages)
+    }
+
+    /// Sends new events and messages to every monitor (nothing to do, and no cost, without monitors).
+    func publish(events: [ExecutionEvent], messages: [ExecutionMessage]) {
+        guard !monitors.isEmpty else { return }
+        let snapshot = update(events: events, messages: messages)
+        for channel in monitors.values { channel.send(snapshot) }
+    }
+
+    /// A new live stream of updates, starting with the current snapshot (with the whole timeline so far).
+    func makeMonitor() -> ExecutionUpdates {
+        let channel = UpdateChannel()
+        let snapshot = update(events: timeline, messages: messages)
+        if status.isFinal && completedAt != nil {
+            channel.send(snapshot, final: true)
+        } else {
+            channel.send(snapshot)
+            monitors[ObjectIdentifier(channel)] = channel
+        }
+        return ExecutionUpdates(channel: channel)
+    }
+}

@@ -1,0 +1,84 @@
+extension Execution {
+    /// The execution's state as a checkpoint records it.
+    func currentState() -> ExecutionState {
+        var taskStates: [String: JSONValue] = [:]
+        for (index, record) in records.enumerated() where record.state != .null {
+            taskStates[plan.tasks[index].id] = record.state
+        }
+        var allocations: [String: Resource] = [:]
+        for record in records {
+            for resource in record.resources { allocations[resource.id] = resource }
+        }
+        let current = running.min { $0.value < $1.value }.map { plan.tasks[$0.key].id }
+        return ExecutionState(
+            currentTaskId: current, completedTasks: completionOrder.map { plan.tasks[$0].id }, taskStates: taskStates,
+            resourceAllocations: allocations, variables: variables)
+    }
+
+    /// Takes a checkpoint now, without stopping anything; records `CHECKPOINT_CREATED`.
+    func makeCheckpoint(reason: String, metadata: [String: JSONValue] = [:]) -> ExecutionCheckpoint {
+        var results: [String: JSONValue] = [:]
+        for index in completionOrder {
+            results[plan.tasks[index].id] = records[index].result ?? .null
+        }
+        var metadata = metadata
+        metadata["reason"] = .string(reason)
+        metadata["results"] = .object(results)
+        let now = clock.now()
+        let checkpoint = ExecutionCheckpoint(
+            id: "\(id)-cp\(checkpoints.count + 1)", executionId: id, timestamp: clock.date(at: now),
+            state: currentState(), metadata: metadata)
+        checkpoints.append(checkpoint)
+        record(
+            .checkpointCreated, "checkpoint \(checkpoint.id) created (\(reason))",
+            data: ["checkpointId": .string(checkpoint.id), "completedTasks": .int(completionOrder.count)])
+        return checkpoint
+    }
+
+    /// Whether the execution can go back to a checkpoint now.
+    func canRestore() -> Bool { status != .pending && status != .completed }
+
+    /// Asks a running loop to go back to `checkpoint` (running or paused executions).
+    func requestRestore(_ checkpoint: ExecutionCheckpoint) {
+        input?.yield(.restore(checkpoint))
+    }
+
+    /// Resets the execution to `checkpoint`: its completed tasks stay done with their results,
+    /// everything else runs again; task states and variables are the checkpoint's.
+    func applyRestore(_ checkpoint: ExecutionCheckpoint) {
+        epoch += 1
+        let completed = checkpoint.state.completedTasks.compactMap { indexById[$0] }
+        scheduler.restore(completed: Set(completed))
+        completionOrder = completed
+        let results = checkpoint.metadata["results"]
+        for index in records.indices {
+            let taskId = plan.tasks[index].id
+            records[index].result = completed.contains(index) ? (results?[taskId] ?? .null) : nil
+            records[index].state = checkpoint.state.taskStates[taskId] ?? .null
+            records[index].useFallback = false
+            records[index].recoveries = 0
+        }
+        variables = checkpoint.state.variables
+        stopping = nil
+        pendingStop = nil
+        cancelRequested = false
+        error = nil
+        firstFailure = nil
+        anyTaskFailed = false
+        completedAt = nil
+        if status.isFinal || status == .paused {
+            if let since = pausedSince { pausedTotal += clock.now() - since }
+            pausedSince = nil
+        }
+        status = .running
+        record(
+            .recoveryInitiated, "restored from checkpoint \(checkpoint.id): \(completed.count) task(s) stay completed",
+            data: ["checkpointId": .string(checkpoint.id), "action": "CHECKPOINT_RESTORE"])
+    }
+
+    /// Brings a failed or cancelled execution back to `checkpoint` and runs it on.
+    func restart(from checkpoint: ExecutionCheckpoint) async {
+        applyRestore(checkpoint)
+        await drive()
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// One execution of a plan: its state, timeline and scheduling loop, confined to one actor.
+///
+/// The engine creates one per ``DefaultExecutionEngine/start(_:executionId:)``. The loop (``run()``)
+/// starts ready tasks as child tasks, each running one attempt of a body; attempts report back
+/// through a stream, and control calls (resume, cancel, restore) wake the loop the same way.
+actor Execution {
+    let id: String
+    let plan: ExecutionPlan
+    let clock: EngineClock
+    let recovery: RecoveryRegistry
+    let configuration: EngineConfiguration
+
+    var scheduler: TaskScheduler
+    var status: ExecutionStatus = .pending
+    var records: [TaskRecord]
+    var variables: [String: JSONValue]
+    var completionOrder: [Int] = []
+    var timeline: [ExecutionEvent] = []
+    var messages: [ExecutionMessage] = []
+    var checkpoints: [ExecutionCheckpoint] = []
+    var error: ExecutionError?
+    var anyTaskFailed = false
+    var firstFailure: ExecutionError?
+
+    // Time, as engine offsets.
+    var startedAt: Duration?
+    var completedAt: Duration?
+    var pausedSince: Duration?
+    var pausedTotal: Duration = .zero
+    var busySince: Duration?
+    var busyTotal: Duration = .zero
+
+    // Counters behind the metrics.
+    var inFlight = 0
+    var attemptsStarted = 0
+    var attemptsFailed = 0
+    var qualitySum = 0.0
+    var qualityCount = 0
+    var currentPhase: String?
+
+    // Loop plumbing.
+    var input: AsyncStream<LoopEvent>.Continuation?
+    var epoch = 0
+    var stopping: StopReason?
+    var pendingStop: StopReason?
+    var cancelRequested = false
+    var graceTimer: Task<Void, Never>?
+    var running: [Int: Duration] = [:]
+    var completedAttemptTime: Duration = .zero
+    let indexById: [String: Int]
+    let sinks: [Int]
+    var pauseWaiters: [CheckedContinuation<Void, any Error>] = []
+    var finalWaiters: [CheckedContinuation<ExecutionResult, Never>] = []
+    var monitors: [ObjectIdentifier: UpdateChannel] = [:]
+    var eventSequence = 0
+
+    init(
+        id: String, plan: ExecutionPlan, clock: EngineClock, recovery: RecoveryRegistry,
+        configuration: EngineConfiguration
+    ) {
+        self.id = id
+        self.plan = plan
+        self.clock = clock
+        self.recovery = recovery
+        self.configuration = configuration
+        self.scheduler = TaskScheduler(plan: plan)
+        self.records = [TaskRecord](repeating: TaskRecord(), count: plan.tasks.count)
+        self.variables = plan.variables
+        var indexById: [String: Int] = [:]
+        var hasDependents = [Bool](repeating: false, count: plan.tasks.count)
+        for (index, task) in plan.tasks.enumerated() { indexById[task.id] = index }
+        for task in plan.tasks {
+            for dependency in task.dependencies { indexById[dependency].map { hasDependents[$0] = true } }
+        }
+        self.indexById = indexById
+        self.sinks = hasDependents.indices.filter { !hasDependents[$0] }
+    }
+
+    // MARK: - Control
+
+    /// Stops new tasks from starting; running tasks wait at their next suspension point.
+    func pause() throws(TideError) {
+        guard status == .running else {
+            throw TideError(
+                .illegalTransition, "cannot pause execution '\(id)': it is \(status.rawValue), not RUNNING",
+                executionId: id)
+        }
+        status = .paused
+        pausedSince = clock.now()
+        record(.executionPaused, "execution paused")
+    }
+
+    /// Lets a paused execution go on.
+    func resume() throws(TideError) {
+        guard status == .paused else {
+            throw TideError(
+                .illegalTransition, "cannot resume execution '\(id)': it is \(status.rawValue), not PAUSED",
+                executionId: id)
+        }
+        let now = clock.now()
+        if let since = pausedSince { pausedTotal += now - since }
+        pausedSince = nil
+        status = .running
+        record(.executionResumed, "execution resumed")
+        let waiters = pauseWaiters
+        pauseWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+        input?.yield(.wake)
+    }
+
+    /// Cancels the execution: running tasks are cancelled and get the grace period to stop.
+    func cancel() throws(TideError) {
+        guard !status.isFinal, stopping == nil, !cancelRequested else {
+            throw TideError(
+                .illegalTransition, "cannot cancel execution '\(id)': it is already \(status.rawValue) or stopping",
+                executionId: id)
+        }
+        cancelRequested = true
+        input?.yield(.cancel)
+    }
+
+    /// Changes how many tasks may run at once (the spec's auto-scaling).
+    func setConcurrency(_ limit: Int) throws(TideError) {
+        guard limit >= 1 else {
+            throw TideError(.illegalTransition, "concurrency must be at least 1, got \(limit)", executionId: id)
+        }
+        scheduler.maxConcurrency = limit
+        input?.yield(.wake)
+    }
+
+    /// Suspends the caller while the execution is paused; throws `CancellationError` once it stops.
+    func waitWhilePaused() async throws {
+        if stopping != nil || status.isFinal { throw CancellationError() }
+        guard status == .paused else { return }
+        try await withCheckedThrowingContinuation { pauseWaiters.append($0) }
+    }
+
+    /// The result once the execution reaches a final status.
+    func finalResult() async -> ExecutionResult {
+        if status.isFinal { return result() }
+        return await withCheckedContinuation { finalWaiters.append($0) }
+    }
+
+    // MARK: - Timeline
+
+    /// Appends an event and notifies monitors.
+    func record(_ type: ExecutionEventType, _ description: String, taskId: String? = nil, data: JSONValue? = nil) {
+        guard completedAt == nil else { return }  // nothing is added after the final event
+        eventSequence += 1
+        let now = clock.now()
+        let event = ExecutionEvent(
+            id: "\(id)-\(eventSequence)", type: type, timestamp: clock.date(at: now), taskId: taskId,
+            description: description, data: data)
+        timeline.append(event)
+        publish(events: [event], messages: [])
+    }
+
+    /// Appends a log message and notifies monitors.
+    func log(_ level: MessageLevel, _ text: String, taskId: String?, context: [String: JSONValue]?) {
+        guard completedAt == nil else { return }
+        let message = ExecutionMessage(
+            level: level, message: text, timestamp: clock.date(at: clock.now()), taskId: taskId, context: context)
+        messages.append(message)
+        publish(events: [], messages: [message])
+    }
+
+    // MARK: - Task context support
+
+    func taskState(_ index: Int) -> JSONValue { records[index].state }
+    func setTaskState(_ index: Int, _ state: JSONValue) { records[index].state = state }
+    func variable(_ name: String) -> JSONValue? { variables[name] }
+    func setVariable(_ name: String, _ value: JSONValue) { variables[name] = value }
+    func reportPhase(_ phase: String) {
+        currentPhase = phase
+        publish(events: [], messages: [])
+    }
+    func reportQuality(_ quality: Double) {
+        qualitySum += min(max(quality, 0), 1)
+        qualityCount += 1
+    }
+
+    /// Active time: engine time minus time this execution spent paused.
+    func activeNow() -> Duration {
+        let now = clock.now()
+        return now - pausedTotal - (pausedSince.map { now - $0 } ?? .zero)
+    }
+
+    /// Active time since the execution started.
+    func activeElapsed() -> Duration {
+        activeNow() - (startedAt ?? clock.now())
+    }
+}
