@@ -157,8 +157,13 @@ public actor DefaultExecutionEngine: ExecutionEngine {
                 .illegalTransition, "cannot restore execution '\(owner)': it is \(status.rawValue)", executionId: owner)
         }
         if status.isFinal {
-            await drivers[owner]?.value
-            drivers[owner] = Task { await execution.restart(from: checkpoint) }
+            // The old loop has ended (its stragglers may still be winding down in its task).
+            await execution.applyRestore(checkpoint)
+            let previous = drivers[owner]
+            drivers[owner] = Task {
+                await previous?.value
+                await execution.drive()
+            }
         } else {
             await execution.requestRestore(checkpoint)
         }

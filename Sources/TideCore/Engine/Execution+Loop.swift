@@ -54,7 +54,8 @@ extension Execution {
         if status == .running {
             while let index = scheduler.startNext() { startAttempt(index, &group) }
         }
-        if scheduler.isFinished && inFlight == 0 && !status.isFinal {
+        // A paused execution stays paused even with nothing left to run; it completes on resume.
+        if scheduler.isFinished && inFlight == 0 && status == .running {
             finalize(anyTaskFailed ? .failed : .completed)
         }
     }

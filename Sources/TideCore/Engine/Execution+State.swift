@@ -76,9 +76,4 @@ extension Execution {
             data: ["checkpointId": .string(checkpoint.id), "action": "CHECKPOINT_RESTORE"])
     }
 
-    /// Brings a failed or cancelled execution back to `checkpoint` and runs it on.
-    func restart(from checkpoint: ExecutionCheckpoint) async {
-        applyRestore(checkpoint)
-        await drive()
-    }
 }
