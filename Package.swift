@@ -45,11 +45,23 @@ let package = Package(
         // The engine: plans, scheduling, lifecycle, monitoring, recovery. Knows nothing of Lua or SQLite.
         .target(
             name: "TideCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: strictSettings
         ),
         // Test helpers shared by the test targets (manual clock, …); not a product.
         .target(name: "TideTesting", swiftSettings: strictSettings),
+        // Heap statistics for the benchmarks.
+        .target(name: "CHeap", path: "Benchmarks/CHeap"),
+        // Release-built benchmark of the engine core (dev/bench-engine.sh).
+        .executableTarget(
+            name: "tide-engine-bench",
+            dependencies: ["TideCore", "CHeap"],
+            path: "Benchmarks/EngineBench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "LuaTests",
             dependencies: ["Lua", "CLua", "TideTesting", "tide-lua-probe"],

@@ -144,6 +144,7 @@ struct EngineMetricsTests {
         clock.advance(by: .seconds(1))
         _ = try await engine.result(of: id)
         try await waitUntil { await counter.values["COMPLETED"] == 1 }
+        #expect(await counter.values["PENDING", default: 0] + counter.values["RUNNING", default: 0] >= 1)
         await engine.unsubscribe(id, subscription)
     }
 }

@@ -52,8 +52,9 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     ///   - executionId: The id to use; a new UUID by default.
     /// - Throws: ``TideError`` `INVALID_PLAN` with every problem, or `DUPLICATE_EXECUTION`.
     public func start(_ plan: ExecutionPlan, executionId: String? = nil) throws -> String {
+        let graph: PlanGraph
         do {
-            try plan.validate()
+            graph = try plan.validatedGraph()
         } catch {
             throw TideError(.invalidPlan, error.description)
         }
@@ -62,7 +63,7 @@ public actor DefaultExecutionEngine: ExecutionEngine {
             throw TideError(.duplicateExecution, "an execution with id '\(id)' already exists", executionId: id)
         }
         let execution = Execution(
-            id: id, plan: plan, clock: clock, recovery: recoveryStrategies, configuration: configuration)
+            id: id, plan: plan, graph: graph, clock: clock, recovery: recoveryStrategies, configuration: configuration)
         executions[id] = execution
         drivers[id] = Task { await execution.run() }
         return id

@@ -2,8 +2,8 @@
 struct AttemptTimedOut: Error {}
 
 extension Execution {
-    /// Starts one attempt of task `index` as a child of the loop's group.
-    func startAttempt(_ index: Int, _ group: inout DiscardingTaskGroup) {
+    /// Does the bookkeeping of starting an attempt of task `index` and returns it for a worker.
+    func prepareAttempt(_ index: Int) -> AttemptJob {
         let task = plan.tasks[index]
         records[index].attempts += 1
         attemptsStarted += 1
@@ -11,7 +11,8 @@ extension Execution {
         let now = clock.now()
         if inFlight == 0 { busySince = now }
         inFlight += 1
-        running[index] = now
+        runningSince[index] = now
+        if !monitors.isEmpty { runningOrder.append((index, now)) }
         records[index].attemptStartedActive = activeNow()
         for requirement in task.resources {
             let resource = Resource(
@@ -25,24 +26,23 @@ extension Execution {
                 data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
         }
         let fallback = records[index].useFallback
-        record(
-            .taskStarted, "task '\(task.id)' started" + (attempt > 1 ? " (attempt \(attempt))" : ""), taskId: task.id,
-            data: fallback ? ["attempt": .int(attempt), "fallback": true] : ["attempt": .int(attempt)])
+        if attempt == 1 && !fallback {
+            record(.taskStarted, "task '\(task.id)' started", taskId: task.id)
+        } else {
+            record(
+                .taskStarted, "task '\(task.id)' started (attempt \(attempt))", taskId: task.id,
+                data: fallback ? ["attempt": .int(attempt), "fallback": true] : ["attempt": .int(attempt)])
+        }
         var upstream: [String: JSONValue] = [:]
         for dependency in scheduler.dependencies(of: index) {
             if let result = records[dependency].result { upstream[plan.tasks[dependency].id] = result }
         }
-        let body = fallback ? (task.fallback ?? task.body) : task.body
         let context = ExecutionTaskContext(
             execution: self, executionId: id, taskId: task.id, index: index, attempt: attempt, upstreamResults: upstream
         )
-        let attemptEpoch = epoch
-        let recoveries = records[index].recoveries
-        guard let input else { return }
-        group.addTask { [self] in
-            let outcome = await runAttempt(body, context: context, timeout: task.timeout, recoveries: recoveries)
-            input.yield(.attemptEnded(index: index, epoch: attemptEpoch, outcome: outcome))
-        }
+        return AttemptJob(
+            index: index, body: fallback ? (task.fallback ?? task.body) : task.body, context: context,
+            timeout: task.timeout, recoveries: records[index].recoveries)
     }
 
     /// Bookkeeping when any attempt ends, current or stale.
@@ -53,7 +53,7 @@ extension Execution {
             busyTotal += now - since
             busySince = nil
         }
-        running[index] = nil
+        runningSince[index] = nil
         for resource in records[index].resources {
             record(
                 .resourceReleased, "\(resource.amount) \(resource.type) released by '\(plan.tasks[index].id)'",
@@ -251,7 +251,7 @@ extension Execution {
                     failForGood(index, noCheckpoint)
                     return
                 }
-                input?.yield(.restore(checkpoint))
+                signal(.restore(checkpoint))
             }
         }
     }
@@ -264,6 +264,7 @@ extension Execution {
         if plan.failurePolicy == .abort || abort {
             error = failure
             pendingStop = .fail(failure)
+            wakeDriver()
             return
         }
         for dependent in skipped {

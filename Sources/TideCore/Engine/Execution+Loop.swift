@@ -10,29 +10,34 @@ extension Execution {
         await drive()
     }
 
-    /// Runs epochs of the scheduling loop: one, or more when checkpoints are restored.
+    /// Runs epochs of the loop: one, or more when checkpoints are restored.
+    ///
+    /// Each epoch is a task group of *workers*: up to `maxConcurrency` child tasks that each run an
+    /// attempt, then report its outcome and take the next ready task in one call to this actor.
+    /// An uncontended actor call runs on the worker's own thread, so in steady state a task costs
+    /// no thread wake-up. The driver (this function) sleeps until it has something to do: a control
+    /// event, more ready tasks than workers, a worker leaving, or the end.
     func drive() async {
         while true {
-            let (events, input) = AsyncStream.makeStream(of: LoopEvent.self)
-            self.input = input
             await withDiscardingTaskGroup { group in
-                if let timeout = plan.timeout { addExecutionTimer(timeout, to: &group, input: input) }
-                if let interval = configuration.checkpointPolicy.interval {
-                    addCheckpointTimer(interval, to: &group, input: input)
-                }
-                if cancelRequested { handle(.cancel, &group) }
-                advance(&group)
-                if !isLoopDone {
-                    for await event in events {
-                        handle(event, &group)
-                        advance(&group)
-                        if isLoopDone { break }
+                if let timeout = plan.timeout { addExecutionTimer(timeout, to: &group) }
+                if let interval = configuration.checkpointPolicy.interval { addCheckpointTimer(interval, to: &group) }
+                if cancelRequested { pendingEvents.append(.cancel) }
+                while true {
+                    let events = pendingEvents
+                    pendingEvents.removeAll()
+                    for event in events { handle(event, &group) }
+                    if let reason = pendingStop {
+                        pendingStop = nil
+                        beginStopping(reason, &group)
                     }
+                    settle()
+                    if isLoopDone { break }
+                    addWorkers(&group)
+                    await waitForSignal()
                 }
                 group.cancelAll()
             }
-            input.finish()
-            self.input = nil
             guard case .restore(let checkpoint) = stopping else { return }
             applyRestore(checkpoint)
         }
@@ -45,14 +50,11 @@ extension Execution {
         return false
     }
 
-    /// Starts what may start, and finishes the execution when nothing is left.
-    func advance(_ group: inout DiscardingTaskGroup) {
+    /// Finishes the execution when nothing is left to run (or to wait for, when stopping).
+    func settle() {
         if let stopping {
             if inFlight == 0 { finishStopping(stopping) }
             return
-        }
-        if status == .running {
-            while let index = scheduler.startNext() { startAttempt(index, &group) }
         }
         // A paused execution stays paused even with nothing left to run; it completes on resume.
         if scheduler.isFinished && inFlight == 0 && status == .running {
@@ -60,16 +62,75 @@ extension Execution {
         }
     }
 
+    /// Adds workers while there are more ready tasks than workers and the concurrency allows.
+    func addWorkers(_ group: inout DiscardingTaskGroup) {
+        guard status == .running, stopping == nil else { return }
+        let wanted = min(scheduler.maxConcurrency, scheduler.readyCount + scheduler.runningCount)
+        let workerEpoch = epoch
+        while workers < wanted {
+            workers += 1
+            group.addTask { [self] in await work(epoch: workerEpoch) }
+        }
+    }
+
+    /// One worker: runs attempts until no task is ready for it.
+    nonisolated func work(epoch workerEpoch: Int) async {
+        var report: (index: Int, outcome: AttemptOutcome)?
+        while let job = await nextJob(after: report, epoch: workerEpoch) {
+            let outcome = await runAttempt(
+                job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
+            report = (job.index, outcome)
+        }
+    }
+
+    /// Records how the worker's last attempt ended and hands it the next ready task, or `nil` to stop.
+    func nextJob(after report: (index: Int, outcome: AttemptOutcome)?, epoch workerEpoch: Int) -> AttemptJob? {
+        if let report {
+            endAttempt(report.index)
+            if workerEpoch == epoch, !status.isFinal {
+                handleOutcome(report.index, report.outcome)
+            }
+        }
+        guard workerEpoch == epoch, status == .running, stopping == nil, pendingStop == nil,
+            workers <= scheduler.maxConcurrency, let index = scheduler.startNext()
+        else {
+            workers -= 1
+            wakeDriver()
+            return nil
+        }
+        let job = prepareAttempt(index)
+        if scheduler.readyCount > 0 && workers < scheduler.maxConcurrency { wakeDriver() }
+        if pendingStop != nil || scheduler.isFinished { wakeDriver() }
+        return job
+    }
+
+    /// Queues a control event for the driver and wakes it.
+    func signal(_ event: LoopEvent) {
+        pendingEvents.append(event)
+        wakeDriver()
+    }
+
+    /// Wakes the driver if it sleeps, or makes its next sleep return at once.
+    func wakeDriver() {
+        if let waiter = driverWaiter {
+            driverWaiter = nil
+            waiter.resume()
+        } else {
+            driverSignalled = true
+        }
+    }
+
+    private func waitForSignal() async {
+        if driverSignalled {
+            driverSignalled = false
+            return
+        }
+        await withCheckedContinuation { driverWaiter = $0 }
+        driverSignalled = false
+    }
+
     func handle(_ event: LoopEvent, _ group: inout DiscardingTaskGroup) {
         switch event {
-        case .attemptEnded(let index, let attemptEpoch, let outcome):
-            endAttempt(index)
-            guard attemptEpoch == epoch, !status.isFinal else { return }
-            handleOutcome(index, outcome)
-            if let reason = pendingStop {
-                pendingStop = nil
-                beginStopping(reason, &group)
-            }
         case .wake:
             break
         case .cancel:
@@ -98,13 +159,13 @@ extension Execution {
         for waiter in waiters { waiter.resume(throwing: CancellationError()) }
         group.cancelAll()
         if case .restore = reason { return }
-        if inFlight > 0, let input {
-            // Outside the group, which is cancelled now: an owned timer that only wakes the loop.
+        if inFlight > 0 {
+            // Outside the group, which is cancelled now: an owned timer that only wakes the driver.
             let grace = configuration.cancelGracePeriod
             let clock = self.clock
-            graceTimer = Task {
+            graceTimer = Task { [weak self] in
                 try? await clock.sleep(for: grace)
-                input.yield(.graceExpired)
+                await self?.signal(.graceExpired)
             }
         }
     }
@@ -130,6 +191,9 @@ extension Execution {
             pausedSince = nil
         }
         status = final
+        let firstFinalEvent = timeline.count
+        let listeners = monitors
+        monitors.removeAll()  // the final event goes out once, in the final update below
         switch final {
         case .completed:
             record(.executionCompleted, "execution completed")
@@ -147,10 +211,10 @@ extension Execution {
         graceTimer?.cancel()
         graceTimer = nil
         let result = result()
-        for channel in monitors.values {
-            channel.send(update(events: [], messages: []), final: true)
+        let finalUpdate = update(events: Array(timeline[firstFinalEvent...]), messages: [])
+        for channel in listeners.values {
+            channel.send(finalUpdate, final: true)
         }
-        monitors.removeAll()
         let waiters = finalWaiters
         finalWaiters.removeAll()
         for waiter in waiters { waiter.resume(returning: result) }
@@ -159,9 +223,7 @@ extension Execution {
         for waiter in pauses { waiter.resume(throwing: CancellationError()) }
     }
 
-    private func addExecutionTimer(
-        _ timeout: Duration, to group: inout DiscardingTaskGroup, input: AsyncStream<LoopEvent>.Continuation
-    ) {
+    private func addExecutionTimer(_ timeout: Duration, to group: inout DiscardingTaskGroup) {
         group.addTask { [self] in
             // Active time only: the timer sleeps again for whatever the pauses added.
             while true {
@@ -169,18 +231,25 @@ extension Execution {
                 if remaining <= .zero { break }
                 do { try await clock.sleep(for: remaining) } catch { return }
             }
-            input.yield(.executionTimeout)
+            await signal(.executionTimeout)
         }
     }
 
-    private func addCheckpointTimer(
-        _ interval: Duration, to group: inout DiscardingTaskGroup, input: AsyncStream<LoopEvent>.Continuation
-    ) {
-        group.addTask { [clock] in
+    private func addCheckpointTimer(_ interval: Duration, to group: inout DiscardingTaskGroup) {
+        group.addTask { [self] in
             while true {
                 do { try await clock.sleep(for: interval) } catch { return }
-                input.yield(.checkpointTimer)
+                await signal(.checkpointTimer)
             }
         }
     }
+}
+
+/// One attempt handed to a worker.
+struct AttemptJob: Sendable {
+    var index: Int
+    var body: TaskBody
+    var context: ExecutionTaskContext
+    var timeout: Duration?
+    var recoveries: Int
 }

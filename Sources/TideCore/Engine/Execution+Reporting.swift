@@ -1,3 +1,5 @@
+internal import DequeModule
+
 extension Execution {
     /// The metrics so far (see ``ExecutionMetrics`` for each definition).
     func metrics() -> ExecutionMetrics {
@@ -46,9 +48,27 @@ extension Execution {
             metrics: metrics(), resourceUsage: [], timeline: timeline)
     }
 
+    /// The running task that started first, if any.
+    ///
+    /// Amortized O(1) while monitors are attached (they keep ``runningOrder`` filled); a scan of
+    /// the running tasks otherwise.
+    func currentTaskIndex() -> Int? {
+        while let first = runningOrder.first, runningSince[first.index] != first.since {
+            runningOrder.removeFirst()
+        }
+        if let first = runningOrder.first { return first.index }
+        var best: (index: Int, since: Duration)?
+        for (index, since) in runningSince.enumerated() {
+            guard let since else { continue }
+            if let current = best, current.since <= since { continue }
+            best = (index, since)
+        }
+        return best?.index
+    }
+
     /// A snapshot for monitors.
     func update(events: [ExecutionEvent], messages: [ExecutionMessage]) -> ExecutionUpdate {
-        let current = running.min { $0.value < $1.value }.map { plan.tasks[$0.key].id }
+        let current = currentTaskIndex().map { plan.tasks[$0].id }
         return ExecutionUpdate(
             executionId: id, timestamp: clock.date(at: clock.now()), status: status, progress: progress(),
             currentTask: current, metrics: metrics(), events: events, messages: messages)
@@ -64,6 +84,11 @@ extension Execution {
     /// A new live stream of updates, starting with the current snapshot (with the whole timeline so far).
     func makeMonitor() -> ExecutionUpdates {
         let channel = UpdateChannel()
+        if monitors.isEmpty {
+            runningOrder = Deque(
+                runningSince.enumerated().compactMap { index, since in since.map { (index, $0) } }
+                    .sorted { $0.1 < $1.1 })
+        }
         let snapshot = update(events: timeline, messages: messages)
         if status.isFinal && completedAt != nil {
             channel.send(snapshot, final: true)

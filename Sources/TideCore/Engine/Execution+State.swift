@@ -9,7 +9,7 @@ extension Execution {
         for record in records {
             for resource in record.resources { allocations[resource.id] = resource }
         }
-        let current = running.min { $0.value < $1.value }.map { plan.tasks[$0.key].id }
+        let current = currentTaskIndex().map { plan.tasks[$0].id }
         return ExecutionState(
             currentTaskId: current, completedTasks: completionOrder.map { plan.tasks[$0].id }, taskStates: taskStates,
             resourceAllocations: allocations, variables: variables)
@@ -40,7 +40,7 @@ extension Execution {
 
     /// Asks a running loop to go back to `checkpoint` (running or paused executions).
     func requestRestore(_ checkpoint: ExecutionCheckpoint) {
-        input?.yield(.restore(checkpoint))
+        signal(.restore(checkpoint))
     }
 
     /// Resets the execution to `checkpoint`: its completed tasks stay done with their results,

@@ -1,3 +1,4 @@
+internal import DequeModule
 import Foundation
 
 /// One execution of a plan: its state, timeline and scheduling loop, confined to one actor.
@@ -41,13 +42,19 @@ actor Execution {
     var currentPhase: String?
 
     // Loop plumbing.
-    var input: AsyncStream<LoopEvent>.Continuation?
+    var pendingEvents: [LoopEvent] = []
+    var driverWaiter: CheckedContinuation<Void, Never>?
+    var driverSignalled = false
+    var workers = 0
     var epoch = 0
     var stopping: StopReason?
     var pendingStop: StopReason?
     var cancelRequested = false
     var graceTimer: Task<Void, Never>?
-    var running: [Int: Duration] = [:]
+    /// When each running task's attempt started (engine offset), by task index.
+    var runningSince: [Duration?]
+    /// Attempts in start order; entries of attempts that ended are dropped lazily.
+    var runningOrder: Deque<(index: Int, since: Duration)> = []
     var completedAttemptTime: Duration = .zero
     let indexById: [String: Int]
     let sinks: [Int]
@@ -57,7 +64,7 @@ actor Execution {
     var eventSequence = 0
 
     init(
-        id: String, plan: ExecutionPlan, clock: EngineClock, recovery: RecoveryRegistry,
+        id: String, plan: ExecutionPlan, graph: PlanGraph, clock: EngineClock, recovery: RecoveryRegistry,
         configuration: EngineConfiguration
     ) {
         self.id = id
@@ -65,17 +72,12 @@ actor Execution {
         self.clock = clock
         self.recovery = recovery
         self.configuration = configuration
-        self.scheduler = TaskScheduler(plan: plan)
+        self.scheduler = TaskScheduler(plan: plan, graph: graph)
         self.records = [TaskRecord](repeating: TaskRecord(), count: plan.tasks.count)
+        self.runningSince = [Duration?](repeating: nil, count: plan.tasks.count)
         self.variables = plan.variables
-        var indexById: [String: Int] = [:]
-        var hasDependents = [Bool](repeating: false, count: plan.tasks.count)
-        for (index, task) in plan.tasks.enumerated() { indexById[task.id] = index }
-        for task in plan.tasks {
-            for dependency in task.dependencies { indexById[dependency].map { hasDependents[$0] = true } }
-        }
-        self.indexById = indexById
-        self.sinks = hasDependents.indices.filter { !hasDependents[$0] }
+        self.indexById = graph.indexById
+        self.sinks = graph.dependents.indices.filter { graph.dependents[$0].isEmpty }
     }
 
     // MARK: - Control
@@ -107,7 +109,7 @@ actor Execution {
         let waiters = pauseWaiters
         pauseWaiters.removeAll()
         for waiter in waiters { waiter.resume() }
-        input?.yield(.wake)
+        signal(.wake)
     }
 
     /// Cancels the execution: running tasks are cancelled and get the grace period to stop.
@@ -118,7 +120,7 @@ actor Execution {
                 executionId: id)
         }
         cancelRequested = true
-        input?.yield(.cancel)
+        signal(.cancel)
     }
 
     /// Changes how many tasks may run at once (the spec's auto-scaling).
@@ -127,7 +129,7 @@ actor Execution {
             throw TideError(.illegalTransition, "concurrency must be at least 1, got \(limit)", executionId: id)
         }
         scheduler.maxConcurrency = limit
-        input?.yield(.wake)
+        signal(.wake)
     }
 
     /// Suspends the caller while the execution is paused; throws `CancellationError` once it stops.
@@ -150,8 +152,9 @@ actor Execution {
         guard completedAt == nil else { return }  // nothing is added after the final event
         eventSequence += 1
         let now = clock.now()
+        // Ids are sequence numbers, unique within the execution (and short: no allocation).
         let event = ExecutionEvent(
-            id: "\(id)-\(eventSequence)", type: type, timestamp: clock.date(at: now), taskId: taskId,
+            id: String(eventSequence), type: type, timestamp: clock.date(at: now), taskId: taskId,
             description: description, data: data)
         timeline.append(event)
         publish(events: [event], messages: [])

@@ -1,7 +1,5 @@
-/// What wakes an execution's scheduling loop.
+/// What the driver of an execution's loop is asked to handle.
 enum LoopEvent: Sendable {
-    /// An attempt of a task ended.
-    case attemptEnded(index: Int, epoch: Int, outcome: AttemptOutcome)
     /// Something changed that may let tasks start (resume, concurrency change).
     case wake
     /// Cancel was requested.

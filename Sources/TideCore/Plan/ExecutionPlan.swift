@@ -54,7 +54,14 @@ public struct ExecutionPlan: Sendable, Identifiable {
     ///
     /// - Throws: ``PlanValidationError`` listing every problem found.
     public func validate() throws(PlanValidationError) {
-        let problems = PlanValidator(plan: self).problems()
+        _ = try validatedGraph()
+    }
+
+    /// Validates the plan and returns its graph, for the engine to reuse.
+    package func validatedGraph() throws(PlanValidationError) -> PlanGraph {
+        let validator = PlanValidator(plan: self)
+        let problems = validator.problems()
         if !problems.isEmpty { throw PlanValidationError(planId: id, problems: problems) }
+        return validator.graph
     }
 }

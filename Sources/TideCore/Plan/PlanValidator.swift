@@ -1,10 +1,12 @@
 /// Finds every problem of a plan (``ExecutionPlan/validate()``).
 struct PlanValidator {
     let plan: ExecutionPlan
+    let graph: PlanGraph
     private var found: [PlanValidationError.Problem] = []
 
     init(plan: ExecutionPlan) {
         self.plan = plan
+        self.graph = PlanGraph(plan: plan)
     }
 
     func problems() -> [PlanValidationError.Problem] {
@@ -32,29 +34,27 @@ struct PlanValidator {
         if let timeout = plan.timeout, timeout <= .zero {
             report(.invalidTimeout, nil, "the plan's timeout is \(timeout): it must be positive")
         }
-        var firstById: [String: PlanTask] = [:]
-        for task in plan.tasks {
+        var seen = Set<String>()
+        seen.reserveCapacity(plan.tasks.count)
+        for (index, task) in plan.tasks.enumerated() {
             checkFields(of: task)
-            if let first = firstById[task.id] {
-                let place = first.location.map { " (first defined at \($0))" } ?? ""
+            if !seen.insert(task.id).inserted, let firstIndex = graph.indexById[task.id], firstIndex != index {
+                let place = plan.tasks[firstIndex].location.map { " (first defined at \($0))" } ?? ""
                 report(.duplicateId, task, "task id '\(task.id)' is used twice\(place): give each task its own id")
-            } else {
-                firstById[task.id] = task
             }
         }
-        for task in plan.tasks {
-            for dependency in task.dependencies where firstById[dependency] == nil {
-                let hint =
-                    closestId(to: dependency, among: Array(firstById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
-                report(
-                    .unknownDependency, task,
-                    "task '\(task.id)' depends on '\(dependency)', which is not a task of the plan\(hint)")
-            }
-        }
-        for cycle in cycles(in: firstById) {
-            let path = (cycle + [cycle[0]]).joined(separator: " → ")
+        for (taskIndex, dependency) in graph.unknownDependencies {
+            let task = plan.tasks[taskIndex]
+            let hint =
+                closestId(to: dependency, among: Array(graph.indexById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
             report(
-                .cycle, firstById[cycle[0]],
+                .unknownDependency, task,
+                "task '\(task.id)' depends on '\(dependency)', which is not a task of the plan\(hint)")
+        }
+        for cycle in cycles(in: graph) {
+            let path = (cycle + [cycle[0]]).map { plan.tasks[$0].id }.joined(separator: " → ")
+            report(
+                .cycle, plan.tasks[cycle[0]],
                 "tasks depend on each other in a cycle: \(path); remove one of these dependencies")
         }
     }
@@ -87,51 +87,45 @@ struct PlanValidator {
         }
     }
 
-    /// The cycles of the dependency graph among known tasks, each as task ids in dependency order.
+    /// The cycles of the dependency graph, each as task indices in dependency order.
     ///
     /// Kahn's algorithm removes every task not on or behind a cycle; from what is left, walking
     /// dependencies from any task must come back to a task already seen, and that loop is a cycle.
-    private func cycles(in tasks: [String: PlanTask]) -> [[String]] {
-        var dependents: [String: [String]] = [:]
-        var pending: [String: Int] = [:]
-        for (id, task) in tasks {
-            let known = Set(task.dependencies.filter { tasks[$0] != nil })
-            pending[id] = known.count
-            for dependency in known { dependents[dependency, default: []].append(id) }
-        }
-        var ready = pending.filter { $0.value == 0 }.map(\.key)
-        while let id = ready.popLast() {
-            pending[id] = nil
-            for dependent in dependents[id] ?? [] {
-                guard let count = pending[dependent] else { continue }
-                pending[dependent] = count - 1
-                if count == 1 { ready.append(dependent) }
+    /// Repeated ids are left to their own problem: only each id's first task is a node.
+    private func cycles(in graph: PlanGraph) -> [[Int]] {
+        let count = plan.tasks.count
+        var isNode = [Bool](repeating: false, count: count)
+        for index in graph.indexById.values { isNode[index] = true }
+        var pending = graph.dependencies.map(\.count)
+        var left = isNode
+        var ready = (0..<count).filter { isNode[$0] && pending[$0] == 0 }
+        while let index = ready.popLast() {
+            left[index] = false
+            for dependent in graph.dependents[index] where left[dependent] {
+                pending[dependent] -= 1
+                if pending[dependent] == 0 { ready.append(dependent) }
             }
         }
-        var left = Set(pending.keys)
-        var result: [[String]] = []
-        // Definition order makes the report stable.
-        for start in plan.tasks.map(\.id) where left.contains(start) {
-            var path: [String] = []
-            var position: [String: Int] = [:]
+        var result: [[Int]] = []
+        for start in 0..<count where left[start] {
+            var path: [Int] = []
+            var position: [Int: Int] = [:]
             var current = start
             var closed = false
-            while left.contains(current) {
+            while left[current] {
                 if position[current] != nil {
                     closed = true
                     break
                 }
                 position[current] = path.count
                 path.append(current)
-                guard let next = tasks[current]?.dependencies.first(where: { left.contains($0) }) else { break }
+                guard let next = graph.dependencies[current].first(where: { left[$0] }) else { break }
                 current = next
             }
             if closed, let loopStart = position[current] {
-                let cycle = Array(path[loopStart...])
-                result.append(cycle)
-                left.subtract(cycle)
+                result.append(Array(path[loopStart...]))
             }
-            left.subtract(path)
+            for index in path { left[index] = false }
         }
         return result
     }

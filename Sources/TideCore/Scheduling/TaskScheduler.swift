@@ -56,25 +56,15 @@ package struct TaskScheduler: Sendable {
 
     /// Creates the scheduler of a validated plan; tasks without dependencies are ready at once.
     ///
-    /// - Parameter plan: A plan that passed ``ExecutionPlan/validate()``.
-    package init(plan: ExecutionPlan) {
-        var indexById: [String: Int] = [:]
-        indexById.reserveCapacity(plan.tasks.count)
-        for (index, task) in plan.tasks.enumerated() { indexById[task.id] = index }
-        var dependencies = [[Int]](repeating: [], count: plan.tasks.count)
-        var dependents = [[Int]](repeating: [], count: plan.tasks.count)
-        for (index, task) in plan.tasks.enumerated() {
-            var seen = Set<Int>()
-            for id in task.dependencies {
-                guard let dependency = indexById[id], seen.insert(dependency).inserted else { continue }
-                dependencies[index].append(dependency)
-                dependents[dependency].append(index)
-            }
-        }
+    /// - Parameters:
+    ///   - plan: A plan that passed ``ExecutionPlan/validate()``.
+    ///   - graph: Its graph, when already built.
+    package init(plan: ExecutionPlan, graph: PlanGraph? = nil) {
+        let graph = graph ?? PlanGraph(plan: plan)
         self.priorities = plan.tasks.map(\.priority)
-        self.dependencies = dependencies
-        self.dependents = dependents
-        self.unfinishedDependencies = dependencies.map(\.count)
+        self.dependencies = graph.dependencies
+        self.dependents = graph.dependents
+        self.unfinishedDependencies = graph.dependencies.map(\.count)
         self.states = [TaskState](repeating: .waiting, count: plan.tasks.count)
         self.maxConcurrency = max(1, plan.maxConcurrency)
         for index in states.indices where unfinishedDependencies[index] == 0 {
