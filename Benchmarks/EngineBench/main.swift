@@ -74,10 +74,11 @@ func measure(_ name: String, _ plan: @escaping @Sendable () -> ExecutionPlan, ro
             tasksPerSecond: Double(built.tasks.count) / wall,
             microsecondsPerTask: wall * 1e6 / Double(built.tasks.count),
             retainedBytesPerTask: retained, wallSeconds: wall)
-        if best == nil || measurement.wallSeconds < best!.wallSeconds { best = measurement }
+        if let current = best, current.wallSeconds <= measurement.wallSeconds {} else { best = measurement }
         withExtendedLifetime(result) {}
     }
-    return best!
+    guard let best else { fatalError("no rounds were run") }
+    return best
 }
 
 func report(_ name: String, _ m: Measurement) {

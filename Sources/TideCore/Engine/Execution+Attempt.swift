@@ -4,7 +4,8 @@ struct AttemptTimedOut: Error {}
 extension Execution {
     /// Does the bookkeeping of starting an attempt of task `index` and returns it for a worker.
     func prepareAttempt(_ index: Int) -> AttemptJob {
-        let task = plan.tasks[index]
+        // Fields are read in place: copying a whole PlanTask per attempt shows in the profile.
+        let taskId = plan.tasks[index].id
         records[index].attempts += 1
         attemptsStarted += 1
         let attempt = records[index].attempts
@@ -13,40 +14,40 @@ extension Execution {
         inFlight += 1
         runningSince[index] = now
         if !monitors.isEmpty { runningOrder.append((index, now)) }
-        records[index].attemptStartedActive = activeNow()
-        for requirement in task.resources {
+        records[index].attemptStartedActive = activeNow(at: now)
+        for requirement in plan.tasks[index].resources {
             let resource = Resource(
-                id: "\(id)-\(task.id)-\(attempt)-\(requirement.type)", type: requirement.type,
-                amount: requirement.amount,
-                allocatedAt: clock.date(at: now), taskId: task.id)
+                id: "\(id)-\(taskId)-\(attempt)-\(requirement.type)", type: requirement.type,
+                amount: requirement.amount, allocatedAt: clock.date(at: now), taskId: taskId)
             records[index].resources.append(resource)
             record(
-                .resourceAllocated, "\(requirement.amount) \(requirement.type) allocated to '\(task.id)'",
-                taskId: task.id,
-                data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
+                .resourceAllocated, "\(requirement.amount) \(requirement.type) allocated to '\(taskId)'",
+                taskId: taskId, data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)],
+                at: now)
         }
         let fallback = records[index].useFallback
         if attempt == 1 && !fallback {
-            record(.taskStarted, "task '\(task.id)' started", taskId: task.id)
+            record(.taskStarted, taskId: taskId, at: now)
         } else {
             record(
-                .taskStarted, "task '\(task.id)' started (attempt \(attempt))", taskId: task.id,
-                data: fallback ? ["attempt": .int(attempt), "fallback": true] : ["attempt": .int(attempt)])
+                .taskStarted, "task '\(taskId)' started (attempt \(attempt))", taskId: taskId,
+                data: fallback ? ["attempt": .int(attempt), "fallback": true] : ["attempt": .int(attempt)], at: now)
         }
         var upstream: [String: JSONValue] = [:]
         for dependency in scheduler.dependencies(of: index) {
             if let result = records[dependency].result { upstream[plan.tasks[dependency].id] = result }
         }
         let context = ExecutionTaskContext(
-            execution: self, executionId: id, taskId: task.id, index: index, attempt: attempt, upstreamResults: upstream
-        )
+            execution: self, executionId: id, taskId: taskId, index: index, attempt: attempt, upstreamResults: upstream)
+        let body = fallback ? (plan.tasks[index].fallback ?? plan.tasks[index].body) : plan.tasks[index].body
         return AttemptJob(
-            index: index, body: fallback ? (task.fallback ?? task.body) : task.body, context: context,
-            timeout: task.timeout, recoveries: records[index].recoveries)
+            index: index, body: body, context: context, timeout: plan.tasks[index].timeout,
+            recoveries: records[index].recoveries)
     }
 
     /// Bookkeeping when any attempt ends, current or stale.
-    func endAttempt(_ index: Int) {
+    @discardableResult
+    func endAttempt(_ index: Int) -> Duration {
         inFlight -= 1
         let now = clock.now()
         if inFlight == 0, let since = busySince {
@@ -61,9 +62,10 @@ extension Execution {
         }
         records[index].resources.removeAll()
         if let started = records[index].attemptStartedActive {
-            completedAttemptTime += activeNow() - started
+            completedAttemptTime += activeNow(at: now) - started
             records[index].attemptStartedActive = nil
         }
+        return now
     }
 
     /// Runs a body once, off the actor, with its timeout; on failure, asks recovery what to do.
@@ -175,14 +177,14 @@ extension Execution {
     }
 
     /// Applies how an attempt ended.
-    func handleOutcome(_ index: Int, _ outcome: AttemptOutcome) {
+    func handleOutcome(_ index: Int, _ outcome: AttemptOutcome, at time: Duration? = nil) {
         let task = plan.tasks[index]
         switch outcome {
         case .completed(let value):
             records[index].result = value
             completionOrder.append(index)
             scheduler.complete(index)
-            record(.taskCompleted, "task '\(task.id)' completed", taskId: task.id)
+            record(.taskCompleted, taskId: task.id, at: time)
             if let every = configuration.checkpointPolicy.everyTasks, every > 0, completionOrder.count % every == 0 {
                 _ = makeCheckpoint(reason: "every \(every) tasks")
             }

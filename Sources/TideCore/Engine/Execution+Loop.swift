@@ -86,9 +86,9 @@ extension Execution {
     /// Records how the worker's last attempt ended and hands it the next ready task, or `nil` to stop.
     func nextJob(after report: (index: Int, outcome: AttemptOutcome)?, epoch workerEpoch: Int) -> AttemptJob? {
         if let report {
-            endAttempt(report.index)
+            let now = endAttempt(report.index)
             if workerEpoch == epoch, !status.isFinal {
-                handleOutcome(report.index, report.outcome)
+                handleOutcome(report.index, report.outcome, at: now)
             }
         }
         guard workerEpoch == epoch, status == .running, stopping == nil, pendingStop == nil,

@@ -75,6 +75,7 @@ actor Execution {
         self.scheduler = TaskScheduler(plan: plan, graph: graph)
         self.records = [TaskRecord](repeating: TaskRecord(), count: plan.tasks.count)
         self.runningSince = [Duration?](repeating: nil, count: plan.tasks.count)
+        self.timeline.reserveCapacity(2 * plan.tasks.count + 4)  // a start and an end per task
         self.variables = plan.variables
         self.indexById = graph.indexById
         self.sinks = graph.dependents.indices.filter { graph.dependents[$0].isEmpty }
@@ -148,14 +149,17 @@ actor Execution {
     // MARK: - Timeline
 
     /// Appends an event and notifies monitors.
-    func record(_ type: ExecutionEventType, _ description: String, taskId: String? = nil, data: JSONValue? = nil) {
+    func record(
+        _ type: ExecutionEventType, _ description: String? = nil, taskId: String? = nil, data: JSONValue? = nil,
+        at time: Duration? = nil
+    ) {
         guard completedAt == nil else { return }  // nothing is added after the final event
         eventSequence += 1
-        let now = clock.now()
+        let now = time ?? clock.now()
         // Ids are sequence numbers, unique within the execution (and short: no allocation).
-        let event = ExecutionEvent(
-            id: String(eventSequence), type: type, timestamp: clock.date(at: now), taskId: taskId,
-            description: description, data: data)
+        var event = ExecutionEvent(
+            id: String(eventSequence), type: type, timestamp: clock.date(at: now), taskId: taskId, data: data)
+        if let description { event.description = description }
         timeline.append(event)
         publish(events: [event], messages: [])
     }
@@ -185,8 +189,8 @@ actor Execution {
     }
 
     /// Active time: engine time minus time this execution spent paused.
-    func activeNow() -> Duration {
-        let now = clock.now()
+    func activeNow(at time: Duration? = nil) -> Duration {
+        let now = time ?? clock.now()
         return now - pausedTotal - (pausedSince.map { now - $0 } ?? .zero)
     }
 

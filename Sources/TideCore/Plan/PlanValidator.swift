@@ -34,11 +34,9 @@ struct PlanValidator {
         if let timeout = plan.timeout, timeout <= .zero {
             report(.invalidTimeout, nil, "the plan's timeout is \(timeout): it must be positive")
         }
-        var seen = Set<String>()
-        seen.reserveCapacity(plan.tasks.count)
         for (index, task) in plan.tasks.enumerated() {
             checkFields(of: task)
-            if !seen.insert(task.id).inserted, let firstIndex = graph.indexById[task.id], firstIndex != index {
+            if let firstIndex = graph.indexById[task.id], firstIndex != index {
                 let place = plan.tasks[firstIndex].location.map { " (first defined at \($0))" } ?? ""
                 report(.duplicateId, task, "task id '\(task.id)' is used twice\(place): give each task its own id")
             }
