@@ -21,4 +21,5 @@ swift build --build-tests -Xswiftc -warnings-as-errors \
     --explicit-target-dependency-import-check error -Xswiftc -require-explicit-sendable
 
 echo "== tests"
-swift test --skip-build --disable-xctest
+# A hung test must fail the run, not hold CI for 90 minutes.
+timeout --kill-after=30 1200 swift test --skip-build --disable-xctest
