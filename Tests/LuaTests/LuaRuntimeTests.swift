@@ -58,13 +58,11 @@ struct LuaRuntimeTests {
             source: "local ok, err = pcall(fail) return ok, err.code, err.recoverable", name: .label("catch"),
             in: sandbox)
         #expect(caught == [false, "NETWORK_TIMEOUT", true])
-        do {
-            _ = try await runtime.run(source: "\n\nfail()", name: .file("plan.lua"), in: sandbox)
-            Issue.record("expected an error")
-        } catch let error as LuaError {
-            #expect(error.code == "NETWORK_TIMEOUT")
-            #expect(error.line == 3)
+        let error = await #expect(throws: LuaError.self) {
+            try await runtime.run(source: "\n\nfail()", name: .file("plan.lua"), in: sandbox)
         }
+        #expect(error?.code == "NETWORK_TIMEOUT")
+        #expect(error?.line == 3)
     }
 
     @Test func run_coroutineCreatedByScript_canWaitOnHostFunctions() async throws {
@@ -91,12 +89,8 @@ struct LuaRuntimeTests {
         let task = Task { try await runtime.run(source: "sleep(100)", name: .label("long"), in: sandbox) }
         try await clock.waitForSleepers(count: 1)
         task.cancel()
-        do {
-            _ = try await task.value
-            Issue.record("expected cancellation")
-        } catch let error as LuaError {
-            #expect(error.code == .cancelled)
-        }
+        let error = await #expect(throws: LuaError.self) { try await task.value }
+        #expect(error?.code == .cancelled)
         #expect(try await runtime.run(source: "return 1", name: .label("after"), in: sandbox) == [1])
     }
 
@@ -107,12 +101,8 @@ struct LuaRuntimeTests {
         }
         let task = Task { try await runtime.run(chunk, budget: .unlimited) }
         task.cancel()
-        do {
-            _ = try await task.value
-            Issue.record("expected cancellation")
-        } catch let error as LuaError {
-            #expect(error.code == .cancelled)
-        }
+        let error = await #expect(throws: LuaError.self) { try await task.value }
+        #expect(error?.code == .cancelled)
     }
 
     @Test func run_timeBudget_countsExecutionNotWaiting() async throws {
@@ -138,22 +128,18 @@ struct LuaRuntimeTests {
                 "while true do local x = 0 for i = 1, 20000 do x = x + i end sleep(0) end", name: .label("steps"),
                 in: sandbox)
         }
-        do {
-            _ = try await runtime.run(chunk, budget: LuaRunBudget(instructions: 200_000))
-            Issue.record("expected the instruction budget to stop the run")
-        } catch let error as LuaError {
-            #expect(error.code == .scriptTimeout)
+        let error = await #expect(throws: LuaError.self) {
+            try await runtime.run(chunk, budget: LuaRunBudget(instructions: 200_000))
         }
+        #expect(error?.code == .scriptTimeout)
     }
 
     @Test func run_scriptYieldingAtTopLevel_failsWithClearError() async throws {
         let (runtime, sandbox) = try await makeRuntime(clock: ManualClock())
-        do {
-            _ = try await runtime.run(source: "coroutine.yield(1)", name: .label("y"), in: sandbox)
-            Issue.record("expected an error")
-        } catch let error as LuaError {
-            #expect(error.message.contains("outside a coroutine"))
+        let error = await #expect(throws: LuaError.self) {
+            try await runtime.run(source: "coroutine.yield(1)", name: .label("y"), in: sandbox)
         }
+        #expect(error?.message.contains("outside a coroutine") == true)
     }
 }
 

@@ -31,14 +31,10 @@ struct EngineLifecycleTests {
         let engine = DefaultExecutionEngine()
         let plan = ExecutionPlan(
             id: "bad", tasks: [PlanTask(id: "x", dependencies: ["y"], body: .noop), PlanTask(id: "x", body: .noop)])
-        await #expect(throws: TideError.self) { try await engine.execute(plan) }
-        do {
-            _ = try await engine.execute(plan)
-        } catch let error as TideError {
-            #expect(error.code == .invalidPlan)
-            #expect(error.message.contains("used twice"))
-            #expect(error.message.contains("'y'"))
-        }
+        let error = await #expect(throws: TideError.self) { try await engine.execute(plan) }
+        #expect(error?.code == .invalidPlan)
+        #expect(error?.message.contains("used twice") == true)
+        #expect(error?.message.contains("'y'") == true)
     }
 
     @Test func run_neverExceedsTheConcurrencyLimit() async throws {
@@ -162,20 +158,12 @@ struct EngineLifecycleTests {
         let result = try await engine.execute(ExecutionPlan(id: "quick", tasks: [PlanTask(id: "a", body: .noop)]))
         let id = result.executionId
         for action in [engine.resume, engine.pause, engine.cancel] as [(String) async throws -> Void] {
-            do {
-                try await action(id)
-                Issue.record("expected ILLEGAL_TRANSITION")
-            } catch let error as TideError {
-                #expect(error.code == .illegalTransition)
-            }
+            let error = await #expect(throws: TideError.self) { try await action(id) }
+            #expect(error?.code == .illegalTransition)
         }
         #expect(try await engine.getStatus(id) == .completed)
-        do {
-            try await engine.pause("nope")
-            Issue.record("expected UNKNOWN_EXECUTION")
-        } catch let error as TideError {
-            #expect(error.code == .unknownExecution)
-        }
+        let unknown = await #expect(throws: TideError.self) { try await engine.pause("nope") }
+        #expect(unknown?.code == .unknownExecution)
         #expect(await engine.getResult("nope") == nil)
     }
 

@@ -207,11 +207,7 @@ struct EngineRecoveryTests {
 
     @Test func restoreFromCheckpoint_unknownId_throws() async throws {
         let engine = DefaultExecutionEngine()
-        do {
-            try await engine.restoreFromCheckpoint("missing")
-            Issue.record("expected UNKNOWN_CHECKPOINT")
-        } catch let error as TideError {
-            #expect(error.code == .unknownCheckpoint)
-        }
+        let error = await #expect(throws: TideError.self) { try await engine.restoreFromCheckpoint("missing") }
+        #expect(error?.code == .unknownCheckpoint)
     }
 }
