@@ -153,6 +153,16 @@ struct EngineLifecycleTests {
         await gate.open()
     }
 
+    @Test func pause_rightAfterStart_works() async throws {
+        let clock = ManualClock()
+        let engine = makeEngine(clock: clock)
+        let id = try await engine.start(ExecutionPlan(id: "p", tasks: [sleeper("a", 1, clock: clock)]))
+        try await engine.pause(id)
+        #expect(try await engine.getStatus(id) == .paused)
+        try await engine.cancel(id)
+        #expect(try await engine.result(of: id).status == .cancelled)
+    }
+
     @Test func illegalTransitions_throwClearErrors_andChangeNothing() async throws {
         let engine = DefaultExecutionEngine()
         let result = try await engine.execute(ExecutionPlan(id: "quick", tasks: [PlanTask(id: "a", body: .noop)]))

@@ -51,7 +51,7 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     ///   - plan: The plan.
     ///   - executionId: The id to use; a new UUID by default.
     /// - Throws: ``TideError`` `INVALID_PLAN` with every problem, or `DUPLICATE_EXECUTION`.
-    public func start(_ plan: ExecutionPlan, executionId: String? = nil) throws -> String {
+    public func start(_ plan: ExecutionPlan, executionId: String? = nil) async throws -> String {
         let graph: PlanGraph
         do {
             graph = try plan.validatedGraph()
@@ -65,7 +65,8 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         let execution = Execution(
             id: id, plan: plan, graph: graph, clock: clock, recovery: recoveryStrategies, configuration: configuration)
         executions[id] = execution
-        drivers[id] = Task { await execution.run() }
+        await execution.begin()
+        drivers[id] = Task { await execution.drive() }
         return id
     }
 
@@ -82,7 +83,7 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     /// - Throws: ``TideError`` `INVALID_PLAN` before anything runs; a failed execution is not an
     ///   error: its result has status `FAILED` and an `error`.
     public func execute(_ plan: ExecutionPlan) async throws -> ExecutionResult {
-        let id = try start(plan)
+        let id = try await start(plan)
         return try await result(of: id)
     }
 

@@ -1,13 +1,14 @@
 extension Execution {
-    /// Runs the execution to its end (or until it stops for good); returns when the loop exits.
-    func run() async {
+    /// Marks the execution started (`RUNNING`, `EXECUTION_STARTED`); the engine calls it before
+    /// its loop runs, so control calls made right after ``DefaultExecutionEngine/start(_:executionId:)``
+    /// find it running.
+    func begin() {
         guard status == .pending else { return }
         startedAt = clock.now()
         status = .running
         record(
             .executionStarted, "execution of plan '\(plan.id)' started",
             data: ["planId": .string(plan.id), "totalTasks": .int(plan.tasks.count)])
-        await drive()
     }
 
     /// Runs epochs of the loop: one, or more when checkpoints are restored.
