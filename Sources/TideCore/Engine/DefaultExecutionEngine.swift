@@ -26,14 +26,15 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     public nonisolated let configuration: EngineConfiguration
     /// The registered recovery strategies.
     public nonisolated let recoveryStrategies = RecoveryRegistry()
+    /// The resource pools and their allocations.
+    public nonisolated let resources: ResourceManager
 
     private var executions: [String: Execution] = [:]
     private var drivers: [String: Task<Void, Never>] = [:]
     private var checkpointOwners: [String: String] = [:]
     private var subscriptions: [Subscription: Task<Void, Never>] = [:]
-    private var resources: [String: Resource] = [:]
+    private var externalUsage: [ResourceUsage] = []
     private var nextSubscription = 0
-    private var nextResource = 0
 
     /// Creates an engine.
     ///
@@ -43,6 +44,8 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     public init(clock: EngineClock = .continuous, configuration: EngineConfiguration = EngineConfiguration()) {
         self.clock = clock
         self.configuration = configuration
+        self.resources = ResourceManager(
+            pools: configuration.pools, clock: clock, agingInterval: configuration.agingInterval)
     }
 
     /// Validates `plan` and starts running it; returns its execution id at once.
@@ -63,7 +66,8 @@ public actor DefaultExecutionEngine: ExecutionEngine {
             throw TideError(.duplicateExecution, "an execution with id '\(id)' already exists", executionId: id)
         }
         let execution = Execution(
-            id: id, plan: plan, graph: graph, clock: clock, recovery: recoveryStrategies, configuration: configuration)
+            id: id, plan: plan, graph: graph, clock: clock, recovery: recoveryStrategies, configuration: configuration,
+            resources: resources)
         executions[id] = execution
         await execution.begin()
         drivers[id] = Task { await execution.drive() }
@@ -181,31 +185,27 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         recoveryStrategies.remove(id: strategyId)
     }
 
-    /// Allocates resources outside any task. Pools with capacities and costs come with the
-    /// resource manager; until then every request is granted at once.
+    /// Allocates resources outside any task, waiting until they are free (see ``ResourceManager``).
+    ///
+    /// - Throws: ``TideError`` `RESOURCE_UNAVAILABLE` for a request that can never be met,
+    ///   `INVALID_RESOURCE_REQUEST` for a malformed one.
     public func allocateResources(_ requirements: [ResourceRequirement]) async throws -> [Resource] {
-        var granted: [Resource] = []
-        for requirement in requirements {
-            guard requirement.amount.isFinite, requirement.amount >= 0 else {
-                throw TideError(.resourceUnavailable, "cannot allocate \(requirement.amount) of '\(requirement.type)'")
-            }
-            nextResource += 1
-            let resource = Resource(
-                id: "resource-\(nextResource)", type: requirement.type, amount: requirement.amount,
-                allocatedAt: clock.date(at: clock.now()))
-            resources[resource.id] = resource
-            granted.append(resource)
-        }
-        return granted
+        try await resources.allocate(requirements)
     }
 
-    /// Releases resources; all ids must be known, or nothing is released.
+    /// Releases resources allocated with ``allocateResources(_:)``; all ids must be held, or nothing
+    /// is released.
+    ///
+    /// - Throws: ``TideError`` `UNKNOWN_RESOURCE`.
     public func releaseResources(_ resourceIds: [String]) async throws {
-        if let unknown = resourceIds.first(where: { resources[$0] == nil }) {
-            throw TideError(.unknownResource, "no allocated resource has id '\(unknown)'")
+        guard resources.holds(resourceIds) else {
+            throw TideError(.unknownResource, "not every id in \(resourceIds) names a held resource")
         }
-        for id in resourceIds { resources[id] = nil }
+        externalUsage += resources.release(resourceIds)
     }
+
+    /// Usage records of allocations made and released outside executions.
+    public func releasedResourceUsage() -> [ResourceUsage] { externalUsage }
 
     /// Calls `callback` with each update of the execution, from a task the engine owns, until the
     /// execution ends or the subscription is cancelled. A slow callback never slows the execution:

@@ -6,15 +6,21 @@ public struct EngineConfiguration: Sendable, Hashable {
     public var maxRecoveryAttempts: Int
     /// When the engine takes checkpoints by itself.
     public var checkpointPolicy: CheckpointPolicy
+    /// The resource pools tasks and ``DefaultExecutionEngine/allocateResources(_:)`` draw from.
+    public var pools: [ResourcePool]
+    /// Waiting this long raises a resource request's effective priority by one (see ``ResourceManager``).
+    public var agingInterval: Duration
 
     /// Creates a configuration.
     public init(
         cancelGracePeriod: Duration = .seconds(5), maxRecoveryAttempts: Int = 10,
-        checkpointPolicy: CheckpointPolicy = .off
+        checkpointPolicy: CheckpointPolicy = .off, pools: [ResourcePool] = [], agingInterval: Duration = .seconds(10)
     ) {
         self.cancelGracePeriod = cancelGracePeriod
         self.maxRecoveryAttempts = maxRecoveryAttempts
         self.checkpointPolicy = checkpointPolicy
+        self.pools = pools
+        self.agingInterval = agingInterval
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A task attempt ran past its timeout.
 struct AttemptTimedOut: Error {}
 
@@ -15,16 +17,6 @@ extension Execution {
         runningSince[index] = now
         if !monitors.isEmpty { runningOrder.append((index, now)) }
         records[index].attemptStartedActive = activeNow(at: now)
-        for requirement in plan.tasks[index].resources {
-            let resource = Resource(
-                id: "\(id)-\(taskId)-\(attempt)-\(requirement.type)", type: requirement.type,
-                amount: requirement.amount, allocatedAt: clock.date(at: now), taskId: taskId)
-            records[index].resources.append(resource)
-            record(
-                .resourceAllocated, "\(requirement.amount) \(requirement.type) allocated to '\(taskId)'",
-                taskId: taskId, data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)],
-                at: now)
-        }
         let fallback = records[index].useFallback
         if attempt == 1 && !fallback {
             record(.taskStarted, taskId: taskId, at: now)
@@ -42,7 +34,7 @@ extension Execution {
         let body = fallback ? (plan.tasks[index].fallback ?? plan.tasks[index].body) : plan.tasks[index].body
         return AttemptJob(
             index: index, body: body, context: context, timeout: plan.tasks[index].timeout,
-            recoveries: records[index].recoveries)
+            recoveries: records[index].recoveries, requirements: plan.tasks[index].resources)
     }
 
     /// Bookkeeping when any attempt ends, current or stale.
@@ -55,17 +47,68 @@ extension Execution {
             busySince = nil
         }
         runningSince[index] = nil
-        for resource in records[index].resources {
-            record(
-                .resourceReleased, "\(resource.amount) \(resource.type) released by '\(plan.tasks[index].id)'",
-                taskId: plan.tasks[index].id, data: ["resourceId": .string(resource.id)])
-        }
-        records[index].resources.removeAll()
+        releaseResources(of: index, at: now)
         if let started = records[index].attemptStartedActive {
             completedAttemptTime += activeNow(at: now) - started
             records[index].attemptStartedActive = nil
         }
         return now
+    }
+
+    /// Records resources granted to the attempt of task `index` (`RESOURCE_ALLOCATED` each).
+    func resourcesGranted(_ index: Int, _ granted: [Resource]) {
+        records[index].resources = granted
+        records[index].pausedTotalAtGrant = pausedTotal
+        let taskId = plan.tasks[index].id
+        for resource in granted {
+            record(
+                .resourceAllocated, "\(resource.amount) \(resource.type) allocated to '\(taskId)'", taskId: taskId,
+                data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
+        }
+    }
+
+    /// Releases what the attempt of task `index` holds (`RESOURCE_RELEASED` each) and keeps the usage.
+    func releaseResources(of index: Int, at now: Duration) {
+        let held = records[index].resources
+        guard !held.isEmpty else { return }
+        let pausedWhileHeld = pausedTotal - records[index].pausedTotalAtGrant + (pausedSince.map { now - $0 } ?? .zero)
+        var busy: [String: Duration] = [:]
+        for resource in held {
+            let since = Duration.seconds(resource.allocatedAt.timeIntervalSince(clock.startDate))
+            busy[resource.id] = max(.zero, now - since - pausedWhileHeld)
+        }
+        usages += resources.release(held.map(\.id), busy: busy)
+        let taskId = plan.tasks[index].id
+        for resource in held {
+            record(
+                .resourceReleased, "\(resource.amount) \(resource.type) released by '\(taskId)'", taskId: taskId,
+                data: ["resourceId": .string(resource.id)])
+        }
+        records[index].resources.removeAll()
+    }
+
+    /// Runs one attempt off the actor: allocates its resources (waiting if it must), then runs it.
+    nonisolated func runJob(_ job: AttemptJob) async -> AttemptOutcome {
+        guard !job.requirements.isEmpty else {
+            return await runAttempt(job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
+        }
+        do {
+            let granted = try await resources.allocate(job.requirements, taskId: job.context.taskId)
+            await resourcesGranted(job.index, granted)
+        } catch {
+            if Task.isCancelled || error is CancellationError { return .cancelled }
+            return await failed(error, context: job.context, timeout: nil, recoveries: job.recoveries)
+        }
+        return await runAttempt(job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
+    }
+
+    /// The outcome of an attempt that threw `error`, with recovery's decision.
+    nonisolated func failed(_ error: any Error, context: ExecutionTaskContext, timeout: Duration?, recoveries: Int)
+        async
+        -> AttemptOutcome
+    {
+        let failure = classify(error, taskId: context.taskId, timeout: timeout)
+        return .failed(failure, await decide(failure, index: context.index, recoveries: recoveries))
     }
 
     /// Runs a body once, off the actor, with its timeout; on failure, asks recovery what to do.
@@ -82,8 +125,7 @@ extension Execution {
             return .completed(value)
         } catch {
             if Task.isCancelled { return .cancelled }
-            let failure = classify(error, taskId: context.taskId, timeout: timeout)
-            return .failed(failure, await decide(failure, index: context.index, recoveries: recoveries))
+            return await failed(error, context: context, timeout: timeout, recoveries: recoveries)
         }
     }
 

@@ -78,8 +78,7 @@ extension Execution {
     nonisolated func work(epoch workerEpoch: Int) async {
         var report: (index: Int, outcome: AttemptOutcome)?
         while let job = await nextJob(after: report, epoch: workerEpoch) {
-            let outcome = await runAttempt(
-                job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
+            let outcome = await runJob(job)
             report = (job.index, outcome)
         }
     }
@@ -253,4 +252,5 @@ struct AttemptJob: Sendable {
     var context: ExecutionTaskContext
     var timeout: Duration?
     var recoveries: Int
+    var requirements: [ResourceRequirement]
 }

@@ -1,4 +1,5 @@
 internal import DequeModule
+import Foundation
 
 extension Execution {
     /// The metrics so far (see ``ExecutionMetrics`` for each definition).
@@ -8,15 +9,29 @@ extension Execution {
         let busy = busyTotal + (busySince.map { end - $0 } ?? .zero)
         let completed = scheduler.completedCount
         let finished = scheduler.finishedCount
+        let usage = resourceUsage()
+        var weighted = 0.0
+        var weight = 0.0
+        for record in usage {
+            let held = (record.endTime ?? clock.date(at: end)).timeIntervalSince(record.startTime)
+            weighted += record.efficiency * record.amountUsed * held
+            weight += record.amountUsed * held
+        }
         return ExecutionMetrics(
             totalDuration: total.milliseconds,
             effectiveDuration: busy.milliseconds,
-            totalCost: 0,
-            resourceEfficiency: 1,
+            totalCost: usage.reduce(0) { $0 + $1.cost },
+            resourceEfficiency: weight > 0 ? weighted / weight : 1,
             qualityScore: qualityCount == 0 ? 1 : qualitySum / Double(qualityCount),
             successRate: finished == 0 ? 1 : Double(completed) / Double(finished),
             throughput: total > .zero ? Double(completed) / total.seconds : 0,
             errorRate: attemptsStarted == 0 ? 0 : Double(attemptsFailed) / Double(attemptsStarted))
+    }
+
+    /// Usage of every allocation the execution made: released ones, then those still held.
+    func resourceUsage() -> [ResourceUsage] {
+        let held = records.flatMap { $0.resources.map(\.id) }
+        return held.isEmpty ? usages : usages + resources.ongoingUsage(held)
     }
 
     /// Progress so far.
@@ -45,7 +60,7 @@ extension Execution {
         return ExecutionResult(
             executionId: id, planId: plan.id, status: status, startedAt: clock.date(at: start),
             completedAt: completedAt.map { clock.date(at: $0) }, result: .object(sinkResults), error: error,
-            metrics: metrics(), resourceUsage: [], timeline: timeline)
+            metrics: metrics(), resourceUsage: resourceUsage(), timeline: timeline)
     }
 
     /// The running task that started first, if any.

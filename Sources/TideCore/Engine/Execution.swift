@@ -12,6 +12,9 @@ actor Execution {
     let clock: EngineClock
     let recovery: RecoveryRegistry
     let configuration: EngineConfiguration
+    let resources: ResourceManager
+    /// Usage records of the allocations this execution released.
+    var usages: [ResourceUsage] = []
 
     var scheduler: TaskScheduler
     var status: ExecutionStatus = .pending
@@ -65,8 +68,9 @@ actor Execution {
 
     init(
         id: String, plan: ExecutionPlan, graph: PlanGraph, clock: EngineClock, recovery: RecoveryRegistry,
-        configuration: EngineConfiguration
+        configuration: EngineConfiguration, resources: ResourceManager
     ) {
+        self.resources = resources
         self.id = id
         self.plan = plan
         self.clock = clock

@@ -14,4 +14,6 @@ struct TaskRecord: Sendable {
     var attemptStartedActive: Duration?
     /// Resources held by the running attempt.
     var resources: [Resource] = []
+    /// The execution's paused time when the resources were granted (for their efficiency).
+    var pausedTotalAtGrant: Duration = .zero
 }

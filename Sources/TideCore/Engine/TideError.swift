@@ -1,4 +1,4 @@
-/// An error of the engine's own API: unknown ids, illegal transitions, invalid plans.
+/// An error of the engine's own API: unknown ids, illegal transitions, invalid plans, resources.
 ///
 /// Codes are stable strings, persisted and matched by scripts.
 ///
@@ -30,6 +30,8 @@ public struct TideError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let duplicateExecution: Code = "DUPLICATE_EXECUTION"
         /// A resource request can never be met.
         public static let resourceUnavailable: Code = "RESOURCE_UNAVAILABLE"
+        /// A resource request is malformed: a negative amount, an unknown constraint.
+        public static let invalidResourceRequest: Code = "INVALID_RESOURCE_REQUEST"
         /// No resource has that id.
         public static let unknownResource: Code = "UNKNOWN_RESOURCE"
     }
@@ -50,4 +52,11 @@ public struct TideError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// `CODE: message`.
     public var description: String { "\(code): \(message)" }
+}
+
+extension TideError: ExecutionErrorConvertible {
+    /// The error as a task failure: same code and message; only `RESOURCE_UNAVAILABLE` is recoverable.
+    public var executionError: ExecutionError {
+        ExecutionError(code: code.rawValue, message: message, recoverable: code == .resourceUnavailable)
+    }
 }

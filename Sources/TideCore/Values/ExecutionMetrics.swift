@@ -7,10 +7,12 @@ public struct ExecutionMetrics: Sendable, Hashable, Codable {
     public var totalDuration: Double
     /// Milliseconds during which at least one task was running (the union of task run intervals).
     public var effectiveDuration: Double
-    /// The sum of `cost` over the execution's resource usage.
+    /// The sum of `cost` over the execution's resource usage (each: amount × the pool's cost per unit
+    /// per second × seconds held; allocations still held count up to now).
     public var totalCost: Double
-    /// Busy time of the holding tasks divided by held time, over all allocations, weighted by amount;
-    /// 1.0 when nothing was allocated.
+    /// The mean of the allocations' `efficiency` (busy time of the holding task over time held; time
+    /// the execution spent paused is not busy), weighted by amount × time held; 1.0 when nothing was
+    /// allocated.
     public var resourceEfficiency: Double
     /// The mean of the quality scores tasks reported (0–1); 1.0 when no task reported one.
     public var qualityScore: Double
