@@ -59,6 +59,7 @@ extension Execution {
     func resourcesGranted(_ index: Int, _ granted: [Resource]) {
         records[index].resources = granted
         records[index].pausedTotalAtGrant = pausedTotal
+        if !granted.isEmpty { holding.insert(index) }
         let taskId = plan.tasks[index].id
         for resource in granted {
             record(
@@ -77,7 +78,14 @@ extension Execution {
             let since = Duration.seconds(resource.allocatedAt.timeIntervalSince(clock.startDate))
             busy[resource.id] = max(.zero, now - since - pausedWhileHeld)
         }
-        usages += resources.release(held.map(\.id), busy: busy)
+        for usage in resources.release(held.map(\.id), busy: busy) {
+            usages.append(usage)
+            let seconds = (usage.endTime ?? usage.startTime).timeIntervalSince(usage.startTime)
+            releasedCost += usage.cost
+            releasedWeightedEfficiency += usage.efficiency * usage.amountUsed * seconds
+            releasedWeight += usage.amountUsed * seconds
+        }
+        holding.remove(index)
         let taskId = plan.tasks[index].id
         for resource in held {
             record(

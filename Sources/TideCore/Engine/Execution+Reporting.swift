@@ -9,18 +9,20 @@ extension Execution {
         let busy = busyTotal + (busySince.map { end - $0 } ?? .zero)
         let completed = scheduler.completedCount
         let finished = scheduler.finishedCount
-        let usage = resourceUsage()
-        var weighted = 0.0
-        var weight = 0.0
-        for record in usage {
-            let held = (record.endTime ?? clock.date(at: end)).timeIntervalSince(record.startTime)
+        // Released allocations are summed as they are released; only those still held are read here.
+        var cost = releasedCost
+        var weighted = releasedWeightedEfficiency
+        var weight = releasedWeight
+        for record in ongoingUsage() {
+            let held = clock.date(at: end).timeIntervalSince(record.startTime)
+            cost += record.cost
             weighted += record.efficiency * record.amountUsed * held
             weight += record.amountUsed * held
         }
         return ExecutionMetrics(
             totalDuration: total.milliseconds,
             effectiveDuration: busy.milliseconds,
-            totalCost: usage.reduce(0) { $0 + $1.cost },
+            totalCost: cost,
             resourceEfficiency: weight > 0 ? weighted / weight : 1,
             qualityScore: qualityCount == 0 ? 1 : qualitySum / Double(qualityCount),
             successRate: finished == 0 ? 1 : Double(completed) / Double(finished),
@@ -30,8 +32,13 @@ extension Execution {
 
     /// Usage of every allocation the execution made: released ones, then those still held.
     func resourceUsage() -> [ResourceUsage] {
-        let held = records.flatMap { $0.resources.map(\.id) }
-        return held.isEmpty ? usages : usages + resources.ongoingUsage(held)
+        holding.isEmpty ? usages : usages + ongoingUsage()
+    }
+
+    /// Usage so far of the allocations still held.
+    func ongoingUsage() -> [ResourceUsage] {
+        guard !holding.isEmpty else { return [] }
+        return resources.ongoingUsage(holding.sorted().flatMap { records[$0].resources.map(\.id) })
     }
 
     /// Progress so far.

@@ -6,8 +6,8 @@ extension Execution {
             taskStates[plan.tasks[index].id] = record.state
         }
         var allocations: [String: Resource] = [:]
-        for record in records {
-            for resource in record.resources { allocations[resource.id] = resource }
+        for index in holding {
+            for resource in records[index].resources { allocations[resource.id] = resource }
         }
         let current = currentTaskIndex().map { plan.tasks[$0].id }
         return ExecutionState(

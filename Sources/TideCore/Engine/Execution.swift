@@ -15,6 +15,12 @@ actor Execution {
     let resources: ResourceManager
     /// Usage records of the allocations this execution released.
     var usages: [ResourceUsage] = []
+    /// Running totals over ``usages``: cost, efficiency × amount × seconds held, amount × seconds held.
+    var releasedCost = 0.0
+    var releasedWeightedEfficiency = 0.0
+    var releasedWeight = 0.0
+    /// Tasks whose running attempt holds resources.
+    var holding: Set<Int> = []
 
     var scheduler: TaskScheduler
     var status: ExecutionStatus = .pending
