@@ -127,6 +127,21 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).makeMonitor()
     }
 
+    /// The figures alert conditions read (metrics, progress, running and queued tasks).
+    public func sample(_ executionId: String) async throws -> ExecutionSample {
+        try await lookup(executionId).sample()
+    }
+
+    /// The execution's resource usage so far (released allocations, then those still held).
+    public func resourceUsage(of executionId: String) async throws -> [ResourceUsage] {
+        try await lookup(executionId).resourceUsage()
+    }
+
+    /// Adds a message to an execution's log (alert handlers and hosts use it).
+    public func log(_ executionId: String, _ level: MessageLevel, _ message: String) async throws {
+        try await lookup(executionId).log(level, message, taskId: nil, context: nil)
+    }
+
     /// Takes a checkpoint of an execution now.
     public func createCheckpoint(_ executionId: String) async throws -> ExecutionCheckpoint {
         let execution = try lookup(executionId)

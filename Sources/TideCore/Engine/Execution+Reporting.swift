@@ -88,6 +88,13 @@ extension Execution {
         return best?.index
     }
 
+    /// The figures alert conditions read.
+    func sample() -> ExecutionSample {
+        ExecutionSample(
+            status: status, metrics: metrics(), progress: progress(), runningTasks: inFlight,
+            queuedTasks: scheduler.readyCount)
+    }
+
     /// A snapshot for monitors.
     func update(events: [ExecutionEvent], messages: [ExecutionMessage]) -> ExecutionUpdate {
         let current = currentTaskIndex().map { plan.tasks[$0].id }

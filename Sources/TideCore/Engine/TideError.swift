@@ -32,6 +32,10 @@ public struct TideError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let resourceUnavailable: Code = "RESOURCE_UNAVAILABLE"
         /// A resource request is malformed: a negative amount, an unknown constraint.
         public static let invalidResourceRequest: Code = "INVALID_RESOURCE_REQUEST"
+        /// An alert names a metric the monitoring system does not measure.
+        public static let unknownMetric: Code = "UNKNOWN_METRIC"
+        /// An alert condition is malformed.
+        public static let invalidAlert: Code = "INVALID_ALERT"
         /// No resource has that id.
         public static let unknownResource: Code = "UNKNOWN_RESOURCE"
     }
