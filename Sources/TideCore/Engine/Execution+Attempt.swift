@@ -101,7 +101,9 @@ extension Execution {
             return await runAttempt(job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
         }
         do {
-            let granted = try await resources.allocate(job.requirements, taskId: job.context.taskId)
+            // The task's timeout also bounds how long it waits for its resources.
+            let granted = try await resources.allocate(
+                job.requirements, taskId: job.context.taskId, timeout: job.timeout)
             await resourcesGranted(job.index, granted)
         } catch {
             if Task.isCancelled || error is CancellationError { return .cancelled }

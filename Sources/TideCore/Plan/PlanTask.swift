@@ -15,7 +15,8 @@ public struct PlanTask: Sendable, Identifiable {
     public var body: TaskBody
     /// Resources allocated before each attempt and released after it.
     public var resources: [ResourceRequirement]
-    /// Longest time one attempt may run (time paused does not count); `nil` for no limit.
+    /// Longest time one attempt may run (time paused does not count), and longest it may wait for
+    /// its resources; `nil` for no limit.
     public var timeout: Duration?
     /// Scheduling priority, 0 (lowest) to 10 (highest); among equals, earlier-ready tasks start first.
     public var priority: Int
