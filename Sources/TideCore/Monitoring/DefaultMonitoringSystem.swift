@@ -19,6 +19,7 @@ import Foundation
 ///
 /// Callbacks run in their own tasks: a slow one does not delay sampling, and one that throws has
 /// its error logged as an ERROR message on the execution. With no alert set, nothing is sampled.
+/// An execution that reaches a final status is resolved (its firing episodes) and no longer watched.
 ///
 /// Metrics: every ``ExecutionSample`` name, plus `cpu_usage` (% of one core, this process),
 /// `memory_usage` (resident bytes) and `resource.<type>.utilization` (0–1) for each pool type.
@@ -199,11 +200,11 @@ public actor DefaultMonitoringSystem: MonitoringSystem {
         let condition = registration.condition
         let message = "alert \(alertId) resolved: \(condition.metric) is \(value)"
         let engine = self.engine
-        Task { try? await engine.log(executionId, .info, message) }
+        let alert = Alert(
+            id: alertId, executionId: executionId, condition: condition, triggered: engine.clock.date(at: now),
+            value: value, message: message)
+        run({ _ in try await engine.log(executionId, .info, message) }, alert, executionId: executionId, what: "log")
         if let onResolve = registration.onResolve {
-            let alert = Alert(
-                id: alertId, executionId: executionId, condition: condition, triggered: engine.clock.date(at: now),
-                value: value, message: message)
             run(onResolve, alert, executionId: executionId, what: "resolution of alert \(alertId)")
         }
     }
