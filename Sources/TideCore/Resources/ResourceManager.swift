@@ -33,6 +33,9 @@ public final class ResourceManager: Sendable {
         var holdings: [String: Holding] = [:]
         var waiters: [Waiter] = []
         var nextId = 0
+        /// Requests made but not yet granted or failed.
+        var open: Set<Int> = []
+        /// Failures for open requests that were withdrawn before they were queued.
         var withdrawn: [Int: any Error] = [:]
     }
 
@@ -63,6 +66,7 @@ public final class ResourceManager: Sendable {
         if requirements.isEmpty { return [] }
         let id = state.withLock { state -> Int in
             state.nextId += 1
+            state.open.insert(state.nextId)
             return state.nextId
         }
         guard let timeout else { return try await wait(id, requirements, taskId: taskId) }
@@ -173,7 +177,10 @@ public final class ResourceManager: Sendable {
                 let now = clock.now()
                 let (granted, failure): ([(CheckedContinuation<[Resource], any Error>, [Resource])], (any Error)?) =
                     state.withLock { state in
-                        if let error = state.withdrawn.removeValue(forKey: id) { return ([], error) }
+                        if let error = state.withdrawn.removeValue(forKey: id) {
+                            state.open.remove(id)
+                            return ([], error)
+                        }
                         state.waiters.append(
                             Waiter(
                                 id: id, requirements: requirements,
@@ -194,10 +201,12 @@ public final class ResourceManager: Sendable {
         let (removed, granted) = state.withLock {
             state -> (Waiter?, [(CheckedContinuation<[Resource], any Error>, [Resource])]) in
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
-                state.withdrawn[id] = error
+                // Not queued yet: fail it when it arrives. Already granted or failed: nothing to do.
+                if state.open.contains(id) { state.withdrawn[id] = error }
                 return (nil, [])
             }
             let waiter = state.waiters.remove(at: index)
+            state.open.remove(id)
             return (waiter, serve(&state, now: clock.now()))  // a blocked head may have been the obstacle
         }
         removed?.continuation.resume(throwing: error)
@@ -218,6 +227,7 @@ public final class ResourceManager: Sendable {
         var granted: [(CheckedContinuation<[Resource], any Error>, [Resource])] = []
         while let head = state.waiters.first, let placement = place(head.requirements, used: state.used) {
             state.waiters.removeFirst()
+            state.open.remove(head.id)
             var resources: [Resource] = []
             for (requirement, pool) in zip(head.requirements, placement) {
                 state.nextId += 1
