@@ -3,9 +3,10 @@ import Foundation
 
 /// One execution of a plan: its state, timeline and scheduling loop, confined to one actor.
 ///
-/// The engine creates one per ``DefaultExecutionEngine/start(_:executionId:)``. The loop (``run()``)
-/// starts ready tasks as child tasks, each running one attempt of a body; attempts report back
-/// through a stream, and control calls (resume, cancel, restore) wake the loop the same way.
+/// The engine creates one per ``DefaultExecutionEngine/start(_:executionId:)``, calls ``begin()``
+/// and runs ``drive()`` in a task it owns. Worker child tasks run attempts and report each outcome in
+/// the same call that takes their next task (``nextJob(after:epoch:)``); control calls (resume,
+/// cancel, restore, timers) queue a ``LoopEvent`` and wake the driver.
 actor Execution {
     let id: String
     let plan: ExecutionPlan
