@@ -3,6 +3,11 @@ import TideTesting
 
 @testable import Lua
 
+/// The main thread's stack depth of a runtime's state; every run must leave it at 0.
+func stackDepth(of runtime: LuaRuntime) async -> Int32 {
+    await runtime.withState { lua in stackDepth(lua) }
+}
+
 @Suite("LuaRuntime")
 struct LuaRuntimeTests {
     /// A runtime with `sleep` on `clock` and one sandbox.
@@ -28,6 +33,7 @@ struct LuaRuntimeTests {
         try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(5))
         #expect(try await task.value == ["woke"])
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_manySleepingScripts_shareOneStateConcurrently() async throws {
@@ -50,6 +56,7 @@ struct LuaRuntimeTests {
             }
             #expect(total == (0..<count).reduce(0) { $0 + $1 * 2 })
         }
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_whenHostWorkFails_errorIsRaisedAtTheCallSite_andCatchable() async throws {
@@ -63,6 +70,7 @@ struct LuaRuntimeTests {
         }
         #expect(error?.code == "NETWORK_TIMEOUT")
         #expect(error?.line == 3)
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_coroutineCreatedByScript_canWaitOnHostFunctions() async throws {
@@ -81,6 +89,7 @@ struct LuaRuntimeTests {
             _ = step
         }
         #expect(try await task.value == [6])
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_whenCancelledWhileSleeping_throwsCancelled() async throws {
@@ -92,6 +101,7 @@ struct LuaRuntimeTests {
         let error = await #expect(throws: LuaError.self) { try await task.value }
         #expect(error?.code == .cancelled)
         #expect(try await runtime.run(source: "return 1", name: .label("after"), in: sandbox) == [1])
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_whenCancelledWhileComputing_throwsCancelled() async throws {
@@ -103,6 +113,7 @@ struct LuaRuntimeTests {
         task.cancel()
         let error = await #expect(throws: LuaError.self) { try await task.value }
         #expect(error?.code == .cancelled)
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_timeBudget_countsExecutionNotWaiting() async throws {
@@ -117,6 +128,7 @@ struct LuaRuntimeTests {
             clock.advance(by: .seconds(60))
         }
         #expect(try await task.value == ["done"])
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_instructionBudget_accumulatesAcrossResumes() async throws {
@@ -132,6 +144,7 @@ struct LuaRuntimeTests {
             try await runtime.run(chunk, budget: LuaRunBudget(instructions: 200_000))
         }
         #expect(error?.code == .scriptTimeout)
+        #expect(await stackDepth(of: runtime) == 0)
     }
 
     @Test func run_scriptYieldingAtTopLevel_failsWithClearError() async throws {
@@ -140,6 +153,7 @@ struct LuaRuntimeTests {
             try await runtime.run(source: "coroutine.yield(1)", name: .label("y"), in: sandbox)
         }
         #expect(error?.message.contains("outside a coroutine") == true)
+        #expect(await stackDepth(of: runtime) == 0)
     }
 }
 
