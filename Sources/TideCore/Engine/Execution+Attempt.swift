@@ -58,7 +58,7 @@ extension Execution {
     /// Records resources granted to the attempt of task `index` (`RESOURCE_ALLOCATED` each).
     func resourcesGranted(_ index: Int, _ granted: [Resource]) {
         records[index].resources = granted
-        records[index].pausedTotalAtGrant = pausedTotal
+        records[index].activeAtGrant = activeNow()
         if !granted.isEmpty { holding.insert(index) }
         let taskId = plan.tasks[index].id
         for resource in granted {
@@ -72,12 +72,9 @@ extension Execution {
     func releaseResources(of index: Int, at now: Duration) {
         let held = records[index].resources
         guard !held.isEmpty else { return }
-        let pausedWhileHeld = pausedTotal - records[index].pausedTotalAtGrant + (pausedSince.map { now - $0 } ?? .zero)
+        let busyTime = max(.zero, activeNow(at: now) - records[index].activeAtGrant)
         var busy: [String: Duration] = [:]
-        for resource in held {
-            let since = Duration.seconds(resource.allocatedAt.timeIntervalSince(clock.startDate))
-            busy[resource.id] = max(.zero, now - since - pausedWhileHeld)
-        }
+        for resource in held { busy[resource.id] = busyTime }
         for usage in resources.release(held.map(\.id), busy: busy) {
             usages.append(usage)
             let seconds = (usage.endTime ?? usage.startTime).timeIntervalSince(usage.startTime)
@@ -97,17 +94,16 @@ extension Execution {
 
     /// Runs one attempt off the actor: allocates its resources (waiting if it must), then runs it.
     nonisolated func runJob(_ job: AttemptJob) async -> AttemptOutcome {
-        guard !job.requirements.isEmpty else {
-            return await runAttempt(job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
-        }
-        do {
-            // The task's timeout also bounds how long it waits for its resources.
-            let granted = try await resources.allocate(
-                job.requirements, taskId: job.context.taskId, timeout: job.timeout)
-            await resourcesGranted(job.index, granted)
-        } catch {
-            if Task.isCancelled || error is CancellationError { return .cancelled }
-            return await failed(error, context: job.context, timeout: nil, recoveries: job.recoveries)
+        if !job.requirements.isEmpty {
+            do {
+                // The task's timeout also bounds how long it waits for its resources.
+                let granted = try await resources.allocate(
+                    job.requirements, taskId: job.context.taskId, timeout: job.timeout)
+                await resourcesGranted(job.index, granted)
+            } catch {
+                if Task.isCancelled || error is CancellationError { return .cancelled }
+                return await failed(error, context: job.context, timeout: nil, recoveries: job.recoveries)
+            }
         }
         return await runAttempt(job.body, context: job.context, timeout: job.timeout, recoveries: job.recoveries)
     }

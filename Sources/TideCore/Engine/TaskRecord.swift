@@ -14,6 +14,7 @@ struct TaskRecord: Sendable {
     var attemptStartedActive: Duration?
     /// Resources held by the running attempt.
     var resources: [Resource] = []
-    /// The execution's paused time when the resources were granted (for their efficiency).
-    var pausedTotalAtGrant: Duration = .zero
+    /// The execution's active (unpaused) time when the resources were granted: the holder was busy
+    /// for the active time that passed until their release.
+    var activeAtGrant: Duration = .zero
 }
