@@ -103,11 +103,17 @@ public struct LuaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// `chunk:line: CODE: message`, without the traceback.
     public var description: String {
-        var place = ""
-        if let chunkName {
-            place = line.map { "\(chunkName):\($0): " } ?? "\(chunkName): "
-        }
-        return "\(place)\(code): \(message)"
+        "\(place)\(code): \(message)"
+    }
+
+    /// `chunk:line: message`, as Lua itself words a located error.
+    public var placedMessage: String {
+        "\(place)\(message)"
+    }
+
+    private var place: String {
+        guard let chunkName else { return "" }
+        return line.map { "\(chunkName):\($0): " } ?? "\(chunkName): "
     }
 
     /// The error Lua's `luaL_argerror` would raise: `bad argument #1 to 'sleep' (number expected, got nil)`.

@@ -54,7 +54,7 @@ extension LuaState {
                 } catch {
                     frame.pushNil()
                     frame.push(string: error.code.rawValue)
-                    frame.push(string: error.description)
+                    frame.push(string: error.placedMessage)
                     return 3
                 }
                 frame.push(string: module.path)

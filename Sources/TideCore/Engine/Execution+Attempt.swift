@@ -226,28 +226,28 @@ extension Execution {
 
     /// Applies how an attempt ended.
     func handleOutcome(_ index: Int, _ outcome: AttemptOutcome, at time: Duration? = nil) {
-        let task = plan.tasks[index]
+        let taskId = plan.tasks[index].id  // not the whole PlanTask: this runs per attempt
         switch outcome {
         case .completed(let value):
             records[index].result = value
             completionOrder.append(index)
             scheduler.complete(index)
-            record(.taskCompleted, taskId: task.id, at: time)
+            record(.taskCompleted, taskId: taskId, at: time)
             if let every = configuration.checkpointPolicy.everyTasks, every > 0, completionOrder.count % every == 0 {
                 _ = makeCheckpoint(reason: "every \(every) tasks")
             }
         case .cancelled:
-            record(.taskFailed, "task '\(task.id)' was cancelled", taskId: task.id, data: ["code": "CANCELLED"])
+            record(.taskFailed, "task '\(taskId)' was cancelled", taskId: taskId, data: ["code": "CANCELLED"])
             if stopping == nil {
                 let failure = ExecutionError(
-                    code: "CANCELLED", message: "task '\(task.id)' was cancelled", taskId: task.id,
+                    code: "CANCELLED", message: "task '\(taskId)' was cancelled", taskId: taskId,
                     timestamp: clock.date(at: clock.now()))
                 failForGood(index, failure)
             }
         case .failed(let failure, let decision):
             attemptsFailed += 1
             record(
-                .taskFailed, "task '\(task.id)' failed: \(failure.code): \(failure.message)", taskId: task.id,
+                .taskFailed, "task '\(taskId)' failed: \(failure.code): \(failure.message)", taskId: taskId,
                 data: [
                     "code": .string(failure.code), "message": .string(failure.message),
                     "recoverable": .bool(failure.recoverable),
@@ -258,19 +258,19 @@ extension Execution {
     }
 
     private func apply(_ decision: RecoveryDecision, to index: Int, failure: ExecutionError) {
-        let task = plan.tasks[index]
+        let taskId = plan.tasks[index].id  // not the whole PlanTask: this runs per attempt
         switch decision {
         case .none:
             failForGood(index, failure)
         case .strategyFailed(let recoveryError):
-            record(.recoveryInitiated, recoveryError.message, taskId: task.id, data: ["success": false])
+            record(.recoveryInitiated, recoveryError.message, taskId: taskId, data: ["success": false])
             failForGood(index, recoveryError)
         case .decided(let result, let strategyId):
             records[index].recoveries += 1
             record(
                 .recoveryInitiated,
-                "recovery '\(strategyId)' chose \(result.action.rawValue) for '\(task.id)': \(result.message)",
-                taskId: task.id,
+                "recovery '\(strategyId)' chose \(result.action.rawValue) for '\(taskId)': \(result.message)",
+                taskId: taskId,
                 data: [
                     "strategyId": .string(strategyId), "action": .string(result.action.rawValue),
                     "success": .bool(result.success), "message": .string(result.message),
@@ -297,7 +297,7 @@ extension Execution {
                         code: "RECOVERY_FAILED",
                         message:
                             "recovery strategy '\(strategyId)' chose CHECKPOINT_RESTORE, but the execution has no checkpoint",
-                        taskId: task.id, timestamp: clock.date(at: clock.now()))
+                        taskId: taskId, timestamp: clock.date(at: clock.now()))
                     failForGood(index, noCheckpoint)
                     return
                 }
