@@ -147,15 +147,22 @@ public final class ResourceManager: Sendable {
             }
             let ofType = pools.filter { $0.type == requirement.type }
             guard !ofType.isEmpty else {
-                throw TideError(.resourceUnavailable, "no pool provides '\(requirement.type)'")
+                let types = Set(pools.map(\.type)).sorted().joined(separator: ", ")
+                throw TideError(
+                    .resourceUnavailable,
+                    "no pool provides '\(requirement.type)': configure a ResourcePool of that type"
+                        + (types.isEmpty ? " (the engine has no pools)" : " (pools: \(types))"))
             }
             let constraints = requirement.constraints ?? [:]
             let answers = ofType.map { $0.satisfies(constraints) }
             if answers.allSatisfy({ $0 == nil }) {
                 let keys = constraints.keys.sorted().joined(separator: ", ")
+                let attributes = Set(ofType.flatMap(\.attributes.keys)).sorted().joined(separator: ", ")
                 throw TideError(
                     .invalidResourceRequest,
-                    "unknown constraint in {\(keys)} for '\(requirement.type)': no pool has such an attribute")
+                    "unknown constraint in {\(keys)} for '\(requirement.type)': no pool has such an attribute "
+                        + "(attributes: \(attributes.isEmpty ? "none" : attributes); use minX, maxX, xRequired or a name)"
+                )
             }
             let fitting = zip(ofType, answers).filter { $0.1 == true }.map(\.0)
             guard !fitting.isEmpty else {
