@@ -13,9 +13,15 @@ let strictSettings: [SwiftSetting] = [
 let package = Package(
     name: "Tide",
     platforms: [.macOS(.v15)],
-    products: [],
+    products: [
+        .library(name: "Tide", targets: ["Tide"]),
+        .executable(name: "tide", targets: ["tide"]),
+    ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0")
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Debian's liblua5.4 (the C build: errors are longjmp), found with pkg-config lua5.4.
@@ -51,6 +57,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The bridge: Lua plans, task bodies as coroutines, the `tide.*` API, Swift actions, processes.
+        .target(
+            name: "TideLua",
+            dependencies: [
+                "Lua", "TideCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The umbrella library: `import Tide` gives the engine and the Lua bridge.
+        .target(name: "Tide", dependencies: ["TideCore", "TideLua"], swiftSettings: strictSettings),
+        // The command line tool.
+        .executableTarget(
+            name: "tide",
+            dependencies: [
+                "Tide",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Test helpers shared by the test targets (manual clock, …); not a product.
         .target(name: "TideTesting", swiftSettings: strictSettings),
         // Heap statistics for the benchmarks.
@@ -66,6 +93,12 @@ let package = Package(
             name: "LuaTests",
             dependencies: ["Lua", "CLua", "TideTesting", "tide-lua-probe"],
             exclude: ["Hostile", "Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TideLuaTests",
+            dependencies: ["Tide", "TideTesting", "tide"],
+            exclude: ["Plans"],
             swiftSettings: strictSettings
         ),
         .testTarget(

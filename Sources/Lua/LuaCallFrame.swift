@@ -88,6 +88,43 @@ public struct LuaCallFrame {
         return values
     }
 
+    /// The context the current run was started with (``LuaRuntime/run(_:arguments:budget:context:)``),
+    /// or `nil` outside a run or for a run without one.
+    ///
+    /// Host functions shared by many runs use it to find the caller's own data, such as the task
+    /// a plan's `tide.log` call belongs to.
+    public var runContext: (any Sendable)? {
+        LuaState.owner(of: T).activeRun?.context
+    }
+
+    /// Where the Lua code that called this function is (`chunk:line`), or `nil` when the caller is
+    /// not Lua code.
+    public func callerLocation() -> LuaSourceLocation? {
+        var record = lua_Debug()
+        guard lua_getstack(T, 1, &record) != 0, lua_getinfo(T, "Sl", &record) != 0, record.currentline > 0,
+            let source = record.source
+        else { return nil }
+        return LuaSourceLocation(
+            chunk: LuaState.owner(of: T).displayName(ofChunk: String(cString: source)), line: Int(record.currentline))
+    }
+
+    /// A reference to argument `position` (a table, function, coroutine or userdata), or `nil` when it is
+    /// of another type. Use it to keep a table the script may go on changing.
+    public func reference(_ position: Int) -> LuaReference? {
+        let type = lua_type(T, Int32(position))
+        guard position <= argumentCount,
+            type == LUA_TTABLE || type == LUA_TFUNCTION || type == LUA_TTHREAD || type == LUA_TUSERDATA
+        else { return nil }
+        lua_pushvalue(T, Int32(position))
+        return LuaState.owner(of: T).popReference(on: T)
+    }
+
+    /// Pushes the value a reference holds as a result.
+    public func push(reference: LuaReference) throws(LuaError) {
+        guard lua_checkstack(T, 1) != 0 else { throw LuaError(.invalidValue, "too many results") }
+        try LuaState.owner(of: T).push(reference, on: T)
+    }
+
     /// Pushes an integer result.
     public func push(integer: Int) { lua_pushinteger(T, lua_Integer(integer)) }
 

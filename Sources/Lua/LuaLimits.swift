@@ -2,7 +2,7 @@
 ///
 /// Limits come in two kinds. **Per state**: the memory cap and the input caps of library
 /// functions, shared by every script on the state. **Per run**: the time and instruction budgets,
-/// which each run (``LuaRuntime/run(_:arguments:budget:)``) or call (``LuaState/call(_:_:budget:)``)
+/// which each run (``LuaRuntime/run(_:arguments:budget:context:)``) or call (``LuaState/call(_:_:budget:)``)
 /// gets afresh; a run's own ``LuaRunBudget`` can override them.
 ///
 /// Time is the time a run spends *executing Lua*: a run waiting on a host function such as

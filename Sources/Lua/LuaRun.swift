@@ -22,9 +22,12 @@ final class LuaRun {
     var pending: LuaAsyncOperation?
     /// Whether the coroutine has been released.
     var isFinished = false
+    /// What the run's owner attached for host functions to find (``LuaCallFrame/runContext``).
+    let context: (any Sendable)?
 
-    init(thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32) {
+    init(thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32, context: (any Sendable)?) {
         self.thread = thread
+        self.context = context
         self.slot = slot
         self.budget = budget
         self.argumentCount = argumentCount

@@ -3,7 +3,7 @@ import CLua
 /// The owner of one ``LuaState``: runs scripts on it as coroutines, concurrently, from one actor.
 ///
 /// All access to the state goes through the actor, so the state is touched by one thread at a time
-/// (DESIGN.md rule 2). Each ``run(_:arguments:budget:)`` is a coroutine of the state: when its
+/// (DESIGN.md rule 2). Each ``run(_:arguments:budget:context:)`` is a coroutine of the state: when its
 /// script calls a host function that waits (such as `sleep`), the run suspends without blocking a
 /// thread, and other runs use the state until the work is done. Ten thousand runs sleeping at once
 /// cost memory, not threads.
@@ -18,7 +18,7 @@ import CLua
 /// try await runtime.run(results)   // ["done"]
 /// ```
 ///
-/// Cancelling the task that awaits ``run(_:arguments:budget:)`` stops the script at its next
+/// Cancelling the task that awaits ``run(_:arguments:budget:context:)`` stops the script at its next
 /// instruction check or wait, with ``LuaError/Code/cancelled``.
 public actor LuaRuntime {
     private let state: LuaState
@@ -47,12 +47,15 @@ public actor LuaRuntime {
     ///   - function: The Lua function to run.
     ///   - arguments: Its arguments.
     ///   - budget: Time and instructions allowed; the state's ``LuaLimits/budget`` by default.
+    ///   - context: Data host functions called by this run can reach (``LuaCallFrame/runContext``).
     /// - Returns: The function's results.
     /// - Throws: A ``LuaError``; ``LuaError/Code/cancelled`` if the calling task is cancelled.
-    public func run(_ function: LuaReference, arguments: [LuaValue] = [], budget: LuaRunBudget? = nil)
-        async throws -> [LuaValue]
-    {
-        let run = try state.startRun(function, arguments: arguments, budget: budget ?? state.limits.budget)
+    public func run(
+        _ function: LuaReference, arguments: [LuaValue] = [], budget: LuaRunBudget? = nil,
+        context: (any Sendable)? = nil
+    ) async throws -> [LuaValue] {
+        let run = try state.startRun(
+            function, arguments: arguments, budget: budget ?? state.limits.budget, context: context)
         defer { state.finishRun(run) }
         let flag = run.cancelFlag
         return try await withTaskCancellationHandler {

@@ -5,7 +5,7 @@ extension LuaState {
     ///
     /// Use it for short, non-waiting code: a module's exports, a validation hook, a benchmark. The
     /// function cannot wait: a host function that suspends (such as `sleep`) raises instead. Code
-    /// that waits runs as a coroutine through ``LuaRuntime/run(_:arguments:budget:)``.
+    /// that waits runs as a coroutine through ``LuaRuntime/run(_:arguments:budget:context:)``.
     ///
     /// ```swift
     /// let add = try lua.load("return function(a, b) return a + b end", name: .label("add"), in: sandbox)

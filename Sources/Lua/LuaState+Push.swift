@@ -47,7 +47,7 @@ extension LuaState {
                 try push(element, on: T, depth: depth + 1)
                 lua_rawset(T, -3)
             }
-        case .function(let reference), .thread(let reference), .userdata(let reference):
+        case .function(let reference), .thread(let reference), .userdata(let reference), .table(let reference):
             try push(reference, on: T)
         }
     }

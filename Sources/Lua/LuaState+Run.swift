@@ -4,7 +4,9 @@ extension LuaState {
     /// Creates a coroutine that will call `function` with `arguments`.
     ///
     /// - Throws: ``LuaError/Code/invalidValue`` if an argument cannot be converted.
-    func startRun(_ function: LuaReference, arguments: [LuaValue], budget: LuaRunBudget) throws(LuaError) -> LuaRun {
+    func startRun(
+        _ function: LuaReference, arguments: [LuaValue], budget: LuaRunBudget, context: (any Sendable)? = nil
+    ) throws(LuaError) -> LuaRun {
         collectReleasedReferences()
         guard let thread = lua_newthread(L) else {
             throw LuaError(.memoryLimit, "not enough memory to start a run")
@@ -15,7 +17,8 @@ extension LuaState {
         lua_rawset(L, -3)
         lua_settop(L, -2)
         let slot = luaL_ref(L, registryIndex)
-        let run = LuaRun(thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count))
+        let run = LuaRun(
+            thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count), context: context)
         do throws(LuaError) {
             guard lua_checkstack(thread, Int32(clamping: arguments.count + 1)) != 0 else {
                 throw LuaError(.invalidValue, "too many arguments (\(arguments.count)) for one run")

@@ -34,6 +34,10 @@ public enum LuaValue: Sendable, Hashable {
     case thread(LuaReference)
     /// A full or light userdata.
     case userdata(LuaReference)
+    /// A table kept in its state, given to Lua as itself (not copied). Conversion from Lua never
+    /// produces it: tables read from Lua are copied into ``array(_:)`` or ``map(_:)``. Make one
+    /// with ``LuaState/reference(to:)`` or ``LuaCallFrame/reference(_:)``.
+    case table(LuaReference)
 
     /// The name Lua's `type()` gives this value.
     public var typeName: String {
@@ -42,7 +46,7 @@ public enum LuaValue: Sendable, Hashable {
         case .boolean: "boolean"
         case .integer, .number: "number"
         case .string: "string"
-        case .array, .map: "table"
+        case .array, .map, .table: "table"
         case .function: "function"
         case .thread: "thread"
         case .userdata: "userdata"
@@ -162,7 +166,7 @@ extension LuaValue: CustomStringConvertible {
                 return "[\(key)] = \(value)"
             }
             return "{" + entries.sorted().joined(separator: ", ") + "}"
-        case .function(let r), .thread(let r), .userdata(let r): return r.description
+        case .function(let r), .thread(let r), .userdata(let r), .table(let r): return r.description
         }
     }
 }

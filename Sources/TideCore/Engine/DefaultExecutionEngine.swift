@@ -127,6 +127,19 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).makeMonitor()
     }
 
+    /// The events of an execution recorded after the one with id `sequence` (`0` for all), in order.
+    ///
+    /// Event ids are sequence numbers, so a reader that missed events (a monitor merges updates
+    /// when its consumer is behind) can fetch exactly the ones it has not seen.
+    public func events(of executionId: String, after sequence: Int = 0) async throws -> [ExecutionEvent] {
+        try await lookup(executionId).events(after: sequence)
+    }
+
+    /// The messages of an execution after the first `count` (`0` for all), in order.
+    public func messages(of executionId: String, after count: Int = 0) async throws -> [ExecutionMessage] {
+        try await lookup(executionId).messages(after: count)
+    }
+
     /// The figures alert conditions read (metrics, progress, running and queued tasks).
     public func sample(_ executionId: String) async throws -> ExecutionSample {
         try await lookup(executionId).sample()

@@ -69,12 +69,17 @@ extension Execution {
     }
 
     /// Releases what the attempt of task `index` holds (`RESOURCE_RELEASED` each) and keeps the usage.
-    func releaseResources(of index: Int, at now: Duration) {
-        let held = records[index].resources
+    ///
+    /// - Parameter only: Release just these ids (a body's `release`); all held ones when `nil`.
+    func releaseResources(of index: Int, at now: Duration, only: Set<String>? = nil) {
+        let held = records[index].resources.filter { only?.contains($0.id) ?? true }
         guard !held.isEmpty else { return }
-        let busyTime = max(.zero, activeNow(at: now) - records[index].activeAtGrant)
+        let activeNow = activeNow(at: now)
         var busy: [String: Duration] = [:]
-        for resource in held { busy[resource.id] = busyTime }
+        for resource in held {
+            let since = records[index].grantedInTask[resource.id] ?? records[index].activeAtGrant
+            busy[resource.id] = max(.zero, activeNow - since)
+        }
         for usage in resources.release(held.map(\.id), busy: busy) {
             usages.append(usage)
             let seconds = (usage.endTime ?? usage.startTime).timeIntervalSince(usage.startTime)
@@ -82,14 +87,56 @@ extension Execution {
             releasedWeightedEfficiency += usage.efficiency * usage.amountUsed * seconds
             releasedWeight += usage.amountUsed * seconds
         }
-        holding.remove(index)
         let taskId = plan.tasks[index].id
         for resource in held {
             record(
                 .resourceReleased, "\(resource.amount) \(resource.type) released by '\(taskId)'", taskId: taskId,
                 data: ["resourceId": .string(resource.id)])
         }
-        records[index].resources.removeAll()
+        if let only {
+            records[index].resources.removeAll { only.contains($0.id) }
+            for id in only { records[index].grantedInTask[id] = nil }
+        } else {
+            records[index].resources.removeAll()
+            records[index].grantedInTask.removeAll()
+        }
+        if records[index].resources.isEmpty { holding.remove(index) }
+    }
+
+    /// Records resources a running body allocated itself; they are released with the attempt's own.
+    ///
+    /// - Returns: `false` (after giving them back) if attempt `attempt` of the task is no longer running.
+    func resourcesGrantedInTask(_ index: Int, attempt: Int, _ granted: [Resource]) -> Bool {
+        guard records[index].attempts == attempt, runningSince[index] != nil, completedAt == nil else {
+            _ = resources.release(granted.map(\.id))
+            return false
+        }
+        let activeNow = activeNow()
+        records[index].resources += granted
+        for resource in granted { records[index].grantedInTask[resource.id] = activeNow }
+        if !granted.isEmpty { holding.insert(index) }
+        let taskId = plan.tasks[index].id
+        for resource in granted {
+            record(
+                .resourceAllocated, "\(resource.amount) \(resource.type) allocated to '\(taskId)'", taskId: taskId,
+                data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
+        }
+        return true
+    }
+
+    /// Releases resources a running body holds, by id.
+    ///
+    /// - Throws: ``TideError`` `UNKNOWN_RESOURCE` (releasing nothing) if an id is not held by the task.
+    func releaseInTask(_ index: Int, _ ids: [String]) throws(TideError) {
+        let held = Set(records[index].resources.map(\.id))
+        let unknown = ids.filter { !held.contains($0) }
+        guard unknown.isEmpty else {
+            throw TideError(
+                .unknownResource,
+                "task '\(plan.tasks[index].id)' holds no resource \(unknown.map { "'\($0)'" }.joined(separator: ", "))"
+                    + (held.isEmpty ? "" : "; it holds \(held.sorted().map { "'\($0)'" }.joined(separator: ", "))"))
+        }
+        releaseResources(of: index, at: clock.now(), only: Set(ids))
     }
 
     /// Runs one attempt off the actor: allocates its resources (waiting if it must), then runs it.

@@ -184,6 +184,19 @@ actor Execution {
         publish(events: [], messages: [message])
     }
 
+    /// The events recorded after sequence number `sequence` (event ids are sequence numbers).
+    func events(after sequence: Int) -> [ExecutionEvent] {
+        let start = min(max(sequence, 0), timeline.count)
+        if start == timeline.count { return [] }
+        if timeline[start].id == String(sequence + 1) { return Array(timeline[start...]) }
+        return timeline.filter { (Int($0.id) ?? 0) > sequence }
+    }
+
+    /// The messages logged after the first `count`.
+    func messages(after count: Int) -> [ExecutionMessage] {
+        Array(messages[min(max(count, 0), messages.count)...])
+    }
+
     // MARK: - Task context support
 
     func taskState(_ index: Int) -> JSONValue { records[index].state }

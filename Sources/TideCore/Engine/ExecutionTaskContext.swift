@@ -38,6 +38,18 @@ final class ExecutionTaskContext: TaskContext {
         await execution.makeCheckpoint(reason: "task '\(taskId)'", metadata: metadata).id
     }
 
+    func allocate(_ requirements: [ResourceRequirement]) async throws -> [Resource] {
+        let granted = try await execution.resources.allocate(requirements, taskId: taskId)
+        guard await execution.resourcesGrantedInTask(index, attempt: attempt, granted) else {
+            throw CancellationError()
+        }
+        return granted
+    }
+
+    func release(_ resourceIds: [String]) async throws {
+        try await execution.releaseInTask(index, resourceIds)
+    }
+
     func waitWhilePaused() async throws {
         try Task.checkCancellation()
         try await execution.waitWhilePaused()

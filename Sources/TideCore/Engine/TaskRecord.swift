@@ -17,4 +17,6 @@ struct TaskRecord: Sendable {
     /// The execution's active (unpaused) time when the resources were granted: the holder was busy
     /// for the active time that passed until their release.
     var activeAtGrant: Duration = .zero
+    /// Active time at grant of resources the body allocated itself (`tide.allocate`), by id.
+    var grantedInTask: [String: Duration] = [:]
 }

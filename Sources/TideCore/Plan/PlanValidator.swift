@@ -44,7 +44,7 @@ struct PlanValidator {
         for (taskIndex, dependency) in graph.unknownDependencies {
             let task = plan.tasks[taskIndex]
             let hint =
-                closestId(to: dependency, among: Array(graph.indexById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                closestMatch(to: dependency, among: Array(graph.indexById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
             report(
                 .unknownDependency, task,
                 "task '\(task.id)' depends on '\(dependency)', which is not a task of the plan\(hint)")
@@ -126,28 +126,5 @@ struct PlanValidator {
             for index in path { left[index] = false }
         }
         return result
-    }
-
-    /// The known id closest to `id` by edit distance, if close enough to be a typo.
-    private func closestId(to id: String, among ids: [String]) -> String? {
-        let scored = ids.map { ($0, editDistance(id, $0)) }.filter { $0.1 <= max(2, id.count / 3) }
-        return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
-    }
-
-    private func editDistance(_ first: String, _ second: String) -> Int {
-        let a = Array(first)
-        let b = Array(second)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

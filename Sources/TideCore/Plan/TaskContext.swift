@@ -30,6 +30,17 @@ public protocol TaskContext: Sendable {
     func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async
     /// Creates a checkpoint of the execution now and returns its id.
     func checkpoint(metadata: [String: JSONValue]) async throws -> String
+    /// Allocates resources for this attempt, waiting until all are available (all or nothing).
+    ///
+    /// They are released when the attempt ends if the body has not released them before; each
+    /// grant and release is on the timeline. Cancelling the waiting task withdraws the request.
+    ///
+    /// - Throws: ``TideError`` `INVALID_RESOURCE_REQUEST` or `RESOURCE_UNAVAILABLE`.
+    func allocate(_ requirements: [ResourceRequirement]) async throws -> [Resource]
+    /// Releases resources this attempt holds (from ``allocate(_:)`` or the task's own requirements).
+    ///
+    /// - Throws: ``TideError`` `UNKNOWN_RESOURCE`, releasing nothing, if an id is not held by the task.
+    func release(_ resourceIds: [String]) async throws
     /// Waits until the execution is not paused; throws `CancellationError` if it is cancelled.
     func waitWhilePaused() async throws
 }

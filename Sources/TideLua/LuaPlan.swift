@@ -1,0 +1,240 @@
+import Foundation
+public import Lua
+public import TideCore
+
+/// How plan scripts are loaded and what they can reach.
+public struct LuaPlanOptions: Sendable {
+    /// The folder of Lua modules scripts `require` (`tide.plan`, …), searched before the plan's own
+    /// folder; `nil` for none.
+    public var stdlibPath: String?
+    /// Limits of the plan's Lua state; ``LuaLimits/budget`` bounds each task attempt's Lua time.
+    public var limits: LuaLimits
+    /// The clock `tide.sleep` sleeps on; give the engine's, so tests can drive both.
+    public var clock: EngineClock
+    /// Swift functions scripts call as `tide.actions.<name>`.
+    public var actions: TideActions
+    /// Runs the processes of `tide.exec`.
+    public var processes: ProcessRunner
+    /// Variables set on top of the plan's own `variables` (the CLI's `--var`).
+    public var variables: [String: JSONValue]
+    /// Replaces the plan's `concurrency` when set.
+    public var maxConcurrency: Int?
+    /// Receives `tide.log` and `print` calls made while the plan file itself runs (outside any task).
+    public var log: (@Sendable (MessageLevel, String, SourceLocation?) -> Void)?
+
+    /// Creates options.
+    public init(
+        stdlibPath: String? = nil, limits: LuaLimits = .default, clock: EngineClock = .continuous,
+        actions: TideActions = TideActions(), processes: ProcessRunner = ProcessRunner(),
+        variables: [String: JSONValue] = [:], maxConcurrency: Int? = nil,
+        log: (@Sendable (MessageLevel, String, SourceLocation?) -> Void)? = nil
+    ) {
+        self.stdlibPath = stdlibPath
+        self.limits = limits
+        self.clock = clock
+        self.actions = actions
+        self.processes = processes
+        self.variables = variables
+        self.maxConcurrency = maxConcurrency
+        self.log = log
+    }
+}
+
+/// A plan read from a Lua script, with the Lua state its tasks run on.
+///
+/// ```swift
+/// let loaded = try await LuaPlan.load(file: "plans/etl.lua", options: LuaPlanOptions(stdlibPath: "stdlib"))
+/// let result = try await engine.execute(loaded.plan)
+/// ```
+///
+/// The script runs once, in a sandbox whose `require` sees ``LuaPlanOptions/stdlibPath`` and the
+/// plan's folder; it returns a plan table. Each task's `run` becomes a ``TaskBody`` that runs the
+/// function as a coroutine of this plan's one Lua state (DESIGN.md rule 3): a task waiting on
+/// `tide.sleep`, `tide.exec` or a resource holds no thread, and hundreds wait at once.
+public struct LuaPlan: Sendable {
+    /// The plan, validated.
+    public let plan: ExecutionPlan
+    /// The resource pools the plan declares (`pools = { { type = "gpu", capacity = 2 } }`); the
+    /// `tide` tool adds them to its default pools.
+    public let pools: [ResourcePool]
+    /// The plan file's path, as given.
+    public let file: String
+    /// The plan file's text.
+    public let source: String
+    /// The Lua state the plan's tasks run on.
+    public let runtime: LuaRuntime
+
+    /// Reads and validates a plan file.
+    ///
+    /// - Throws: ``LuaPlanError`` listing every problem (a file that cannot be read, a syntax or
+    ///   runtime error in the script, and every mistake in the plan table) at its `file:line`.
+    public static func load(file: String, options: LuaPlanOptions = LuaPlanOptions()) async throws(LuaPlanError)
+        -> LuaPlan
+    {
+        let source: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            guard data.count <= options.limits.maxSourceBytes else {
+                throw failure(file, "the plan file is \(data.count) bytes; the limit is \(options.limits.maxSourceBytes)")
+            }
+            source = String(decoding: data, as: UTF8.self)
+        } catch let error as LuaPlanError {
+            throw error
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: file) ? "it cannot be read" : "there is no such file"
+            throw failure(file, "cannot read the plan: \(reason)")
+        }
+        return try await load(source: source, file: file, options: options)
+    }
+
+    /// Reads and validates a plan from its text; `file` names it in errors and places `require`.
+    public static func load(source: String, file: String, options: LuaPlanOptions = LuaPlanOptions())
+        async throws(LuaPlanError) -> LuaPlan
+    {
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let runtime: LuaRuntime
+        let setup: Setup
+        do {
+            runtime = try LuaRuntime(limits: options.limits)
+            setup = try await runtime.withState { lua in
+                try Setup(lua: lua, options: options, searchPaths: [options.stdlibPath, folder].compactMap { $0 }, source: source, file: file)
+            }
+        } catch {
+            throw failure(file, error)
+        }
+        let returned: [LuaValue]
+        do {
+            returned = try await runtime.run(setup.chunk)
+        } catch {
+            throw failure(file, error)
+        }
+        let defaultId = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let taskBudget = options.limits.budget
+        let runner = setup.runner
+        let read = await runtime.withState { lua in
+            var reader = PlanReader(file: file, state: lua) { function, taskId in
+                makeBody(runtime: runtime, runner: runner, function: function, taskId: taskId, budget: taskBudget)
+            }
+            return Result { () throws(LuaPlanError) in
+                (try reader.read(returned.first ?? .nil, defaultId: defaultId), reader.pools)
+            }
+        }
+        var (plan, pools) = try read.get()
+        plan.location = SourceLocation(file: file, line: 1)
+        plan.variables.merge(options.variables) { _, override in override }
+        if let concurrency = options.maxConcurrency {
+            plan.maxConcurrency = concurrency
+            do {
+                try plan.validate()
+            } catch {
+                throw LuaPlanError(
+                    file: file, problems: error.problems.map { LuaPlanError.Problem(location: $0.location, message: $0.message) })
+            }
+        }
+        return LuaPlan(plan: plan, pools: pools, file: file, source: source, runtime: runtime)
+    }
+
+    /// The body of one task: runs `function(ctx)` through the runner, then saves `ctx.state`.
+    private static func makeBody(
+        runtime: LuaRuntime, runner: LuaReference, function: LuaReference, taskId: String, budget: LuaRunBudget
+    ) -> TaskBody {
+        let id = LuaValue.string(LuaString(taskId))
+        return TaskBody { context in
+            let scope = LuaTaskScope(context: context)
+            var failure: (any Error)?
+            var values: [LuaValue] = []
+            do {
+                values = try await runtime.run(
+                    runner, arguments: [.function(function), id, .integer(context.attempt)], budget: budget,
+                    context: scope)
+            } catch {
+                failure = error
+            }
+            if scope.state != nil {
+                // Saved whether the attempt succeeded or not: a retry continues from it.
+                do {
+                    if let state = try await runtime.withState({ lua in try scope.stateData(in: lua) }) {
+                        await context.setState(state)
+                    }
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if let failure {
+                throw (failure as? LuaError).map { ExecutionError(luaError: $0, taskId: taskId) } ?? failure
+            }
+            do throws(LuaError) {
+                return try DataConversion.json(values.first ?? .nil, path: "the result of task '\(taskId)'")
+            } catch {
+                throw ExecutionError(luaError: error, taskId: taskId)
+            }
+        }
+    }
+
+    private static func failure(_ file: String, _ message: String) -> LuaPlanError {
+        LuaPlanError(file: file, problems: [LuaPlanError.Problem(location: nil, message: message)])
+    }
+
+    private static func failure(_ file: String, _ error: any Error) -> LuaPlanError {
+        guard let error = error as? LuaError else { return failure(file, "\(error)") }
+        let location = error.chunkName.map { SourceLocation(file: $0, line: error.line ?? 0) }
+        let what = error.code == .syntaxError ? "syntax error" : "the plan script failed (\(error.code))"
+        return LuaPlanError(
+            file: file, problems: [LuaPlanError.Problem(location: location, message: "\(what): \(error.message)")])
+    }
+
+    /// The plan state's sandbox, runner and compiled plan chunk.
+    private struct Setup: Sendable {
+        let chunk: LuaReference
+        let runner: LuaReference
+
+        init(lua: LuaState, options: LuaPlanOptions, searchPaths: [String], source: String, file: String)
+            throws(LuaError)
+        {
+            let api = TideAPI(lua: lua, options: options)
+            let kept = Kept()
+            let keep = lua.makeFunction(named: "keep") { frame in
+                kept.table = frame.reference(1)
+                return 0
+            }
+            let bootstrap = try lua.load(taskRunnerSource, name: .label("[tide task runner]"), in: lua.makeSandbox())
+            guard case .function(let runner)? = try lua.call(bootstrap, [api.hostTable(), .function(keep)]).first,
+                let tide = kept.table
+            else {
+                throw LuaError(.internalError, "the task runner did not start")
+            }
+            self.runner = runner
+            let sandbox = try lua.makeSandbox(
+                searchPaths: searchPaths, globals: ["tide": .table(tide), "print": .function(api.print())])
+            chunk = try lua.load(source, name: .file(file), in: sandbox)
+        }
+    }
+
+    /// Where the runner hands over the `tide` table.
+    private final class Kept {
+        var table: LuaReference?
+    }
+}
+
+extension ExecutionError {
+    /// The engine's form of a Lua error: its code, its message placed at `file:line`, whether the
+    /// script said it is recoverable (a time limit is), and its context with `location` and
+    /// `traceback` added.
+    public init(luaError error: LuaError, taskId: String?) {
+        var context: [String: JSONValue] = [:]
+        if let extra = error.context {
+            switch try? DataConversion.json(extra, path: "context") {
+            case .object(let fields)?: context = fields
+            case let value?: context["value"] = value
+            case nil: context["value"] = .string(extra.description)
+            }
+        }
+        if let chunk = error.chunkName {
+            context["location"] = .string(error.line.map { "\(chunk):\($0)" } ?? chunk)
+        }
+        if let traceback = error.traceback { context["traceback"] = .string(traceback) }
+        self.init(
+            code: error.code.rawValue, message: error.placedMessage, taskId: taskId,
+            recoverable: error.recoverable ?? (error.code == .scriptTimeout), context: context.isEmpty ? nil : context)
+    }
+}

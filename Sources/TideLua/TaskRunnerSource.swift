@@ -1,0 +1,83 @@
+// swift-format-ignore-file
+/// The Lua side of the bridge, loaded once per plan state in a sandbox of its own.
+///
+/// It receives the host primitives and a `keep` function, builds the `tide` table (with
+/// `tide.actions` raising a clear error for unknown names) and hands it to `keep`, and returns the
+/// task runner: `run(fn, taskId, attempt)` builds the task's `ctx` and calls `fn(ctx)`.
+///
+/// `ctx` is small: `taskId` and `attempt` are plain fields; `state`, `results`, `vars`,
+/// `executionId`, `quality` and `progress` are found by `__index` on first use, so a task that
+/// never reads them pays nothing for them. `ctx.state` always goes through the host, so that
+/// `ctx.state = {…}` replaces the task's state; other assignments to `ctx` are refused.
+let taskRunnerSource = #"""
+local host, keep = ...
+local setmetatable, rawset, type, error, tostring = setmetatable, rawset, type, error, tostring
+local cachedstate, loadstate, adoptstate, replacestate =
+  host.cachedstate, host.loadstate, host.adoptstate, host.replacestate
+local results, getvar, setvar, executionid = host.results, host.getvar, host.setvar, host.executionid
+
+local vars = setmetatable({}, {
+  __index = function(_, name) return getvar(name) end,
+  __newindex = function(_, name, value) setvar(name, value) end,
+  __pairs = function()
+    error("ctx.vars cannot be iterated: read execution variables by name (ctx.vars.rows)", 2)
+  end,
+})
+
+-- ctx.quality(x) and ctx:quality(x) both work.
+local function method(f)
+  return function(first, ...)
+    if type(first) == "table" then return f(...) end
+    return f(first, ...)
+  end
+end
+local quality, progress = method(host.quality), method(host.progress)
+
+local lazy = {
+  state = function()
+    local loaded, state = cachedstate()
+    if loaded then return state end
+    return adoptstate(loadstate())
+  end,
+  results = function(ctx)
+    local r = results()
+    rawset(ctx, "results", r)
+    return r
+  end,
+  executionId = function(ctx)
+    local id = executionid()
+    rawset(ctx, "executionId", id)
+    return id
+  end,
+  vars = function() return vars end,
+  quality = function() return quality end,
+  progress = function() return progress end,
+}
+
+local ctxmeta = {
+  __index = function(ctx, key)
+    local get = lazy[key]
+    if get then return get(ctx) end
+    return nil
+  end,
+  __newindex = function(_, key, value)
+    if key == "state" then
+      replacestate(value)
+      return
+    end
+    error("ctx." .. tostring(key) .. " cannot be set: keep a task's own data in ctx.state "
+      .. "and data shared by tasks in ctx.vars", 2)
+  end,
+}
+
+local tide = host.api
+local noaction = host.noaction
+tide.actions = setmetatable(tide.actions or {}, {
+  __index = function(_, name) error(noaction(name), 2) end,
+})
+keep(tide)
+
+return function(fn, taskId, attempt)
+  return fn(setmetatable({ taskId = taskId, attempt = attempt }, ctxmeta))
+end
+"""#

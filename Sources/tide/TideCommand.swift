@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `tide`: runs execution plans written in Lua.
+@main
+struct TideCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tide",
+        abstract: "Run execution plans (DAGs of tasks) written in Lua.",
+        discussion: """
+            Exit codes: 0 completed, 1 failed, 2 invalid plan or usage, 130 cancelled by Ctrl-C.
+            """,
+        version: "0.5.0",
+        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self]
+    )
+}
