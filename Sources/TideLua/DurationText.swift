@@ -4,8 +4,11 @@ public import Lua
 /// (`"500ms"`, `"30s"`, `"5m"`, `"1h"`, `"1m30s"`, `"1.5s"`, `"250us"`).
 public enum DurationText {
     /// The units a duration string may use, in nanoseconds.
-    private static let units: [(String, Double)] = [
-        ("ms", 1e6), ("us", 1e3), ("ns", 1), ("s", 1e9), ("m", 60e9), ("h", 3600e9), ("d", 86400e9),
+    private static let units: [String: Double] = [
+        "ns": 1, "us": 1e3, "ms": 1e6, "millisecond": 1e6, "milliseconds": 1e6,
+        "s": 1e9, "sec": 1e9, "secs": 1e9, "second": 1e9, "seconds": 1e9,
+        "m": 60e9, "min": 60e9, "mins": 60e9, "minute": 60e9, "minutes": 60e9,
+        "h": 3600e9, "hour": 3600e9, "hours": 3600e9, "d": 86400e9, "day": 86400e9, "days": 86400e9,
     ]
 
     /// What to write instead of a bad duration.
@@ -35,18 +38,19 @@ public enum DurationText {
         guard !rest.isEmpty else { return .failure(DurationTextError("an empty string is not a duration")) }
         var total = 0.0
         while !rest.isEmpty {
+            rest = rest.drop { $0.isWhitespace }
             let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
             guard !number.isEmpty, let amount = Double(number) else {
                 return .failure(DurationTextError("\"\(text)\" is not a duration"))
             }
-            rest = rest.dropFirst(number.count)
+            rest = rest.dropFirst(number.count).drop { $0.isWhitespace }
             let unitText = rest.prefix { $0.isLetter }
-            guard let unit = units.first(where: { $0.0 == unitText.lowercased() }) else {
+            guard let unit = units[unitText.lowercased()] else {
                 let what = unitText.isEmpty ? "has a number without a unit" : "has an unknown unit '\(unitText)'"
                 return .failure(DurationTextError("\"\(text)\" \(what)"))
             }
             rest = rest.dropFirst(unitText.count)
-            total += amount * unit.1
+            total += amount * unit
         }
         guard total <= 1e18 else { return .failure(DurationTextError("\"\(text)\" is too long a duration")) }
         return .success(.nanoseconds(Int64(total.rounded())))

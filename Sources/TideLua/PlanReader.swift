@@ -51,7 +51,7 @@ struct PlanReader {
                             + "(local plan = require \"tide.plan\")")
                 ])
         }
-        checkFields(fields, allowed: Self.planFields, what: "the plan", location: nil, taskId: nil)
+        checkFields(fields, allowed: Self.planFields, what: "plan", location: nil, taskId: nil)
         var plan = ExecutionPlan(id: defaultId, tasks: [])
         if let id = fields["id"] {
             if let text = id.stringValue, !text.isEmpty { plan.id = text } else { planProblem("id must be a non-empty string") }
@@ -306,7 +306,7 @@ struct PlanReader {
                 problems.append(
                     LuaPlanError.Problem(
                         location: location, taskId: taskId,
-                        message: "\(what) has a field with key \(key): only named fields are allowed"))
+                        message: "\(what): a field with key \(key): only named fields are allowed"))
                 continue
             }
             guard !allowed.contains(name) else { continue }
@@ -314,7 +314,7 @@ struct PlanReader {
             problems.append(
                 LuaPlanError.Problem(
                     location: location, taskId: taskId,
-                    message: "\(what) has an unknown field '\(name)'"
+                    message: "\(what): unknown field '\(name)'"
                         + (hint.map { " (did you mean '\($0)'?)" } ?? "; its fields are \(allowed.joined(separator: ", "))")))
         }
     }

@@ -124,7 +124,7 @@ final class RunReporter {
     private func describe(_ event: ExecutionEvent) -> String {
         var text = "\(elapsed(event.timestamp)) \(event.type.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) "
         text += event.description
-        if let data = event.data, event.type == .custom || event.type == .taskFailed, let json = compact(data) {
+        if let data = event.data, event.type == .custom, let json = compact(data) {
             text += " \(json)"
         }
         return text
