@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The umbrella library: `import Tide` gives the engine and the Lua bridge.
-        .target(name: "Tide", dependencies: ["TideCore", "TideLua"], swiftSettings: strictSettings),
+        .target(name: "Tide", dependencies: ["Lua", "TideCore", "TideLua"], swiftSettings: strictSettings),
         // The command line tool.
         .executableTarget(
             name: "tide",

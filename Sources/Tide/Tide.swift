@@ -1,3 +1,5 @@
-// The umbrella module: `import Tide` gives the engine (TideCore) and the Lua bridge (TideLua).
+// The umbrella module: `import Tide` gives the engine (TideCore), the Lua bridge (TideLua) and the
+// Lua host layer its API is written in (Lua: LuaValue, LuaError, LuaLimits, …).
+@_exported public import Lua
 @_exported public import TideCore
 @_exported public import TideLua

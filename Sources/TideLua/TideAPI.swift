@@ -124,7 +124,7 @@ struct TideAPI {
             let task = scope.context
             return {
                 if let state { await task.setState(state) }
-                return [.string(LuaString(try await task.checkpoint(metadata: metadata)))]
+                return [.string(LuaString(try await engineCall { try await task.checkpoint(metadata: metadata) }))]
             }
         }
     }
@@ -151,7 +151,7 @@ struct TideAPI {
             let task = try Self.scope(frame, "tide.allocate").context
             let wanted = requirements
             return {
-                let granted = try await task.allocate(wanted)
+                let granted = try await engineCall { try await task.allocate(wanted) }
                 return [.array(granted.map(Self.lua))]
             }
         }
@@ -187,7 +187,7 @@ struct TideAPI {
             let task = try Self.scope(frame, "tide.release").context
             let held = ids
             return {
-                try await task.release(held)
+                try await engineCall { try await task.release(held) }
                 return []
             }
         }
@@ -354,10 +354,8 @@ struct TideAPI {
     private static func actionError(_ error: any Error, _ name: String) -> LuaError {
         switch error {
         case let error as LuaError: return error
-        case let error as ExecutionError:
-            return LuaError(
-                LuaError.Code(rawValue: error.code), error.message, recoverable: error.recoverable,
-                context: error.context.map(DataConversion.lua))
+        case let error as ExecutionError: return LuaError(executionError: error)
+        case let error as any ExecutionErrorConvertible: return LuaError(executionError: error.executionError)
         case is CancellationError: return LuaError(.cancelled, "\(name) was cancelled")
         default: return LuaError("ACTION_ERROR", "\(name) failed: \(error)")
         }
@@ -368,7 +366,7 @@ struct TideAPI {
     private func noAction() -> LuaReference {
         let names = options.actions.names
         return lua.makeFunction(named: "tide.actions") { frame in
-            let name = try frame.value(1).description
+            let name = try frame.value(1).stringValue ?? frame.value(1).description
             let hint = closestMatch(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
             let known = names.isEmpty ? "no actions are registered" : "registered: \(names.joined(separator: ", "))"
             frame.push(string: "no Swift action '\(name)' is registered\(hint); \(known)")
@@ -499,6 +497,27 @@ struct TideAPI {
                 "\(name) can only be used while a task runs (inside its run function), not while the plan is being read")
         }
         return scope
+    }
+}
+
+/// Runs engine work for a script, turning the engine's errors into Lua errors with the same code,
+/// so scripts can `pcall` them and read `err.code`.
+private func engineCall<T>(_ work: () async throws -> T) async throws -> T {
+    do {
+        return try await work()
+    } catch let error as ExecutionError {
+        throw LuaError(executionError: error)
+    } catch let error as any ExecutionErrorConvertible {
+        throw LuaError(executionError: error.executionError)
+    }
+}
+
+extension LuaError {
+    /// The Lua form of an engine error: same code, message, recoverability and context.
+    init(executionError error: ExecutionError) {
+        self.init(
+            LuaError.Code(rawValue: error.code), error.message, recoverable: error.recoverable,
+            context: error.context.map(DataConversion.lua))
     }
 }
 

@@ -22,7 +22,7 @@ extension Execution {
             results[plan.tasks[index].id] = records[index].result ?? .null
         }
         var metadata = metadata
-        metadata["reason"] = .string(reason)
+        metadata["reason"] = metadata["reason"] ?? .string(reason)  // a task's own reason wins
         metadata["results"] = .object(results)
         let now = clock.now()
         let checkpoint = ExecutionCheckpoint(

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import Tide
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("tide.exec")
+struct ExecTests {
+    /// Runs one task whose body is `body` and returns its result.
+    private func run(_ body: String) async throws -> ExecutionResult {
+        try await runPlan("return { tasks = { { id = \"t\", run = function()\n\(body)\nend } } }")
+    }
+
+    @Test func exec_whenCommandSucceeds_returnsCodeAndOutput() async throws {
+        let result = try await run(#"return tide.exec { "sh", "-c", "echo out; echo err >&2" }"#)
+        #expect(result.result?["t"]?["code"] == 0)
+        #expect(result.result?["t"]?["ok"] == true)
+        #expect(result.result?["t"]?["stdout"] == "out\n")
+        #expect(result.result?["t"]?["stderr"] == "err\n")
+        #expect(result.result?["t"]?["truncated"] == false)
+    }
+
+    @Test func exec_whenArgumentsHaveSpacesAndQuotes_passesThemWithoutAShell() async throws {
+        let result = try await run(#"return tide.exec { "printf", "%s|", "a b", "'c'", "$HOME" }.stdout"#)
+        #expect(result.result == ["t": "a b|'c'|$HOME|"])
+    }
+
+    @Test func exec_whenGivenStdinEnvAndCwd_usesThem() async throws {
+        let result = try await run(
+            #"return tide.exec { "sh", "-c", "cat; echo $GREETING; pwd", stdin = "in\n", env = { GREETING = "hi" }, cwd = "/tmp" }.stdout"#
+        )
+        #expect(result.result == ["t": "in\nhi\n/tmp\n"])
+    }
+
+    @Test func exec_whenCommandFails_returnsItsCode() async throws {
+        let result = try await run(#"return tide.exec { "sh", "-c", "exit 3" }.code"#)
+        #expect(result.result == ["t": 3])
+    }
+
+    @Test func exec_whenCheckIsSetAndCommandFails_raisesProcessFailed() async throws {
+        let result = try await run(#"tide.exec { "sh", "-c", "echo bad >&2; exit 4", check = true }"#)
+        #expect(result.error?.code == "PROCESS_FAILED")
+        #expect(result.error?.message.contains("exited with code 4: bad") == true)
+    }
+
+    @Test func exec_whenProgramDoesNotExist_raisesProcessNotFound() async throws {
+        let result = try await run(#"tide.exec { "no-such-program-tide" }"#)
+        #expect(result.error?.code == "PROCESS_NOT_FOUND")
+        #expect(result.error?.message.contains("plan.lua:2") == true)
+    }
+
+    @Test func exec_whenOutputExceedsTheCap_truncatesIt() async throws {
+        let loaded = try await loadPlan(
+            #"return { tasks = { { id = "t", run = function() local r = tide.exec { "sh", "-c", "head -c 100000 /dev/zero" } return { n = #r.stdout, cut = r.truncated } end } } }"#,
+            options: LuaPlanOptions(processes: ProcessRunner(outputLimit: 1000)))
+        let result = try await DefaultExecutionEngine().execute(loaded.plan)
+        #expect(result.result == ["t": ["n": 1000, "cut": true]])
+    }
+
+    @Test func exec_whenTimeoutPasses_killsTheWholeProcessGroup() async throws {
+        let folder = try temporaryFolder()
+        let pidFile = folder.appendingPathComponent("child.pid").path
+        let result = try await run(
+            #"tide.exec { "sh", "-c", "sleep 300 & echo $! > \#(pidFile); wait", timeout = "300ms" }"#)
+        #expect(result.error?.code == "PROCESS_TIMEOUT")
+        #expect(result.error?.recoverable == true)
+        let pid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try waitUntilGone(pid), "the grandchild \(pid) outlived the timeout")
+    }
+
+    @Test func exec_whenExecutionIsCancelled_killsTheProcess() async throws {
+        let folder = try temporaryFolder()
+        let pidFile = folder.appendingPathComponent("child.pid").path
+        let loaded = try await loadPlan(
+            #"return { tasks = { { id = "t", run = function() tide.exec { "sh", "-c", "echo $$ > \#(pidFile); exec sleep 300" } end } } }"#
+        )
+        let engine = DefaultExecutionEngine()
+        let id = try await engine.start(loaded.plan)
+        var pid: Int32?
+        for _ in 0..<2000 where pid == nil {
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            if pid == nil { await Task.yield() }
+            if pid == nil { usleep(1000) }
+        }
+        let child = try #require(pid, "the child never started")
+        try await engine.cancel(id)
+        let result = try await engine.result(of: id)
+        #expect(result.status == .cancelled)
+        #expect(try waitUntilGone(child), "the child \(child) outlived the cancellation")
+    }
+
+    @Test func exec_whenSpecIsMalformed_raisesABadArgument() async throws {
+        let result = try await run(#"tide.exec { "ls", timeout = "soon" }"#)
+        #expect(result.error?.message.contains("bad argument #1 to 'tide.exec' (timeout: \"soon\"") == true)
+        let unknown = try await run(#"tide.exec { "ls", shell = true }"#)
+        #expect(unknown.error?.message.contains("unknown field \"shell\"") == true)
+        let empty = try await run(#"tide.exec {}"#)
+        #expect(empty.error?.message.contains("no command") == true)
+    }
+
+    /// Waits (bounded by a count of polls, not a time) until no process has id `pid` or it is a zombie.
+    private func waitUntilGone(_ pid: Int32) throws -> Bool {
+        for _ in 0..<5000 {
+            let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+            if status == nil || status?.contains(") Z ") == true { return true }
+            usleep(2000)
+        }
+        return false
+    }
+}
