@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Tide needs on a Debian 12 machine that already has Swift 6.3:
-# Lua 5.4 headers and library (liblua5.4-dev, found through pkg-config), SQLite, luacheck.
+# Lua 5.4 headers and library (liblua5.4-dev, found through pkg-config), the lua5.4 interpreter
+# (the benchmark's floor), SQLite, luacheck, and GNU time (peak memory in benchmarks).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(liblua5.4-dev lua5.4 pkg-config libsqlite3-dev lua-check)
+packages=(liblua5.4-dev lua5.4 pkg-config libsqlite3-dev lua-check time)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -64,7 +64,8 @@ public enum DataConversion {
             }
             return .object(result)
         case .function, .thread, .userdata, .table:
-            throw notData(path, "a \(value.typeName)", "store data only: nil, booleans, numbers, strings and tables of those")
+            throw notData(
+                path, "a \(value.typeName)", "store data only: nil, booleans, numbers, strings and tables of those")
         }
     }
 
@@ -91,6 +92,8 @@ extension String {
     var isPlainName: Bool {
         guard let first = utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A)
         else { return false }
-        return utf8.allSatisfy { $0 == UInt8(ascii: "_") || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        return utf8.allSatisfy {
+            $0 == UInt8(ascii: "_") || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39)
+        }
     }
 }

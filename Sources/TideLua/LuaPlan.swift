@@ -75,7 +75,8 @@ public struct LuaPlan: Sendable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             guard data.count <= options.limits.maxSourceBytes else {
-                throw failure(file, "the plan file is \(data.count) bytes; the limit is \(options.limits.maxSourceBytes)")
+                throw failure(
+                    file, "the plan file is \(data.count) bytes; the limit is \(options.limits.maxSourceBytes)")
             }
             source = String(decoding: data, as: UTF8.self)
         } catch let error as LuaPlanError {
@@ -97,7 +98,9 @@ public struct LuaPlan: Sendable {
         do {
             runtime = try LuaRuntime(limits: options.limits)
             setup = try await runtime.withState { lua in
-                try Setup(lua: lua, options: options, searchPaths: [options.stdlibPath, folder].compactMap { $0 }, source: source, file: file)
+                try Setup(
+                    lua: lua, options: options, searchPaths: [options.stdlibPath, folder].compactMap { $0 },
+                    source: source, file: file)
             }
         } catch {
             throw failure(file, error)
@@ -128,7 +131,8 @@ public struct LuaPlan: Sendable {
                 try plan.validate()
             } catch {
                 throw LuaPlanError(
-                    file: file, problems: error.problems.map { LuaPlanError.Problem(location: $0.location, message: $0.message) })
+                    file: file,
+                    problems: error.problems.map { LuaPlanError.Problem(location: $0.location, message: $0.message) })
             }
         }
         return LuaPlan(plan: plan, pools: pools, file: file, source: source, runtime: runtime)

@@ -22,7 +22,8 @@ struct PlanReader {
     static let aliases = [
         "depends": "after", "dependencies": "after", "deps": "after", "depends_on": "after", "needs": "after",
         "fn": "run", "func": "run", "body": "run", "handler": "run", "maxConcurrency": "concurrency",
-        "parallelism": "concurrency", "vars": "variables", "onFailure": "failurePolicy", "estimate": "estimatedDuration",
+        "parallelism": "concurrency", "vars": "variables", "onFailure": "failurePolicy",
+        "estimate": "estimatedDuration",
     ]
 
     let file: String
@@ -47,14 +48,19 @@ struct PlanReader {
                 problems: [
                     LuaPlanError.Problem(
                         location: nil,
-                        message: "the plan file returned \(got): end it with `return plan { id = \"…\", tasks = { … } }` "
+                        message:
+                            "the plan file returned \(got): end it with `return plan { id = \"…\", tasks = { … } }` "
                             + "(local plan = require \"tide.plan\")")
                 ])
         }
         checkFields(fields, allowed: Self.planFields, what: "plan", location: nil, taskId: nil)
         var plan = ExecutionPlan(id: defaultId, tasks: [])
         if let id = fields["id"] {
-            if let text = id.stringValue, !text.isEmpty { plan.id = text } else { planProblem("id must be a non-empty string") }
+            if let text = id.stringValue, !text.isEmpty {
+                plan.id = text
+            } else {
+                planProblem("id must be a non-empty string")
+            }
         }
         plan.name = fields["name"].map { $0.stringValue ?? plan.id } ?? plan.id
         if let concurrency = fields["concurrency"] {
@@ -130,7 +136,9 @@ struct PlanReader {
             }
             var pool = ResourcePool(id: fields["id"]?.stringValue, type: type, capacity: capacity)
             if let cost = fields["costPerUnitSecond"] {
-                if let number = cost.doubleValue, number.isFinite, number >= 0 { pool.costPerUnitSecond = number } else {
+                if let number = cost.doubleValue, number.isFinite, number >= 0 {
+                    pool.costPerUnitSecond = number
+                } else {
                     planProblem("\(what).costPerUnitSecond must be a number of at least 0, got \(cost)")
                 }
             }
@@ -147,7 +155,8 @@ struct PlanReader {
 
     private mutating func readTask(_ value: LuaValue, position: Int) -> PlanTask? {
         guard case .map(let fields) = value else {
-            planProblem("task #\(position) must be a table { id = …, run = function(ctx) … end }, got a \(value.typeName)")
+            planProblem(
+                "task #\(position) must be a table { id = …, run = function(ctx) … end }, got a \(value.typeName)")
             return nil
         }
         let run = fields["run"].flatMap { if case .function(let f) = $0 { f } else { nil } }
@@ -164,7 +173,7 @@ struct PlanReader {
         if id == nil {
             report(
                 &problems,
-                fields["id"] == nil ? "has no id: add id = \"…\"" : "id must be a string, got \(fields["id"]!.typeName)")
+                fields["id"].map { "id must be a string, got a \($0.typeName)" } ?? "has no id: add id = \"…\"")
         }
         switch fields["run"] {
         case nil: report(&problems, "has no run function: add run = function(ctx) … end")
@@ -180,7 +189,9 @@ struct PlanReader {
         case .string(let single)?: dependencies = [single.description]
         case .array(let list)?:
             for entry in list {
-                if let dependency = entry.stringValue { dependencies.append(dependency) } else {
+                if let dependency = entry.stringValue {
+                    dependencies.append(dependency)
+                } else {
                     report(&problems, "after must list task ids (strings), but holds a \(entry.typeName) (\(entry))")
                 }
             }
@@ -194,15 +205,20 @@ struct PlanReader {
             task.timeout = duration(timeout, what: "\(name): timeout", location: location, taskId: id)
         }
         if let estimate = fields["estimatedDuration"] {
-            task.estimatedDuration = duration(estimate, what: "\(name): estimatedDuration", location: location, taskId: id)
+            task.estimatedDuration = duration(
+                estimate, what: "\(name): estimatedDuration", location: location, taskId: id)
         }
         if let priority = fields["priority"] {
-            if let level = priority.intValue { task.priority = level } else {
+            if let level = priority.intValue {
+                task.priority = level
+            } else {
                 report(&problems, "priority must be a whole number from 0 to 10, got \(priority)")
             }
         }
         if let optional = fields["optional"] {
-            if let flag = optional.boolValue { task.optional = flag } else {
+            if let flag = optional.boolValue {
+                task.optional = flag
+            } else {
                 report(&problems, "optional must be true or false, got \(optional)")
             }
         }
@@ -258,7 +274,9 @@ struct PlanReader {
             }
         }
         let type = fields["type"]?.stringValue
-        if type == nil { messages.append("\(what) needs type = \"computational\" (or \"memory\", \"gpu\", a pool's name)") }
+        if type == nil {
+            messages.append("\(what) needs type = \"computational\" (or \"memory\", \"gpu\", a pool's name)")
+        }
         let amount = fields["amount"]?.doubleValue
         if amount == nil { messages.append("\(what) needs amount = <number>") }
         var requirement = ResourceRequirement(type: type ?? "", amount: amount ?? 0)
@@ -273,7 +291,9 @@ struct PlanReader {
             }
         }
         if let priority = fields["priority"] {
-            if let level = priority.intValue { requirement.priority = level } else {
+            if let level = priority.intValue {
+                requirement.priority = level
+            } else {
                 messages.append("\(what).priority must be a whole number from 0 to 10, got \(priority)")
             }
         }
@@ -315,7 +335,8 @@ struct PlanReader {
                 LuaPlanError.Problem(
                     location: location, taskId: taskId,
                     message: "\(what): unknown field '\(name)'"
-                        + (hint.map { " (did you mean '\($0)'?)" } ?? "; its fields are \(allowed.joined(separator: ", "))")))
+                        + (hint.map { " (did you mean '\($0)'?)" }
+                            ?? "; its fields are \(allowed.joined(separator: ", "))")))
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import Subprocess
+import Synchronization
 import SystemPackage
 
 #if canImport(Glibc)
@@ -110,8 +110,12 @@ public struct ProcessRunner: Sendable {
                 let group = execution.processIdentifier.value
                 return try await withTaskCancellationHandler {
                     try await withThrowingTaskGroup(of: CappedOutput?.self) { tasks in
-                        tasks.addTask { try await CappedOutput.read(execution.standardOutput, limit: limit, isError: false) }
-                        tasks.addTask { try await CappedOutput.read(execution.standardError, limit: limit, isError: true) }
+                        tasks.addTask {
+                            try await CappedOutput.read(execution.standardOutput, limit: limit, isError: false)
+                        }
+                        tasks.addTask {
+                            try await CappedOutput.read(execution.standardError, limit: limit, isError: true)
+                        }
                         if let timeout {
                             tasks.addTask {
                                 try await Task.sleep(for: timeout)
@@ -158,7 +162,8 @@ public struct ProcessRunner: Sendable {
             if error.code == .failedToChangeWorkingDirectory {
                 throw ProcessError(
                     code: "PROCESS_ERROR",
-                    message: "cannot run '\(request.command)' in '\(request.workingDirectory ?? "")': no such directory")
+                    message: "cannot run '\(request.command)' in '\(request.workingDirectory ?? "")': no such directory"
+                )
             }
             throw ProcessError(code: "PROCESS_ERROR", message: "cannot run '\(request.command)': \(error)")
         }

@@ -42,7 +42,9 @@ struct TideAPI {
         }
         var actions: [LuaValue: LuaValue] = [:]
         for name in options.actions.names {
-            if let body = options.actions.actions[name] { actions[.string(LuaString(name))] = .function(action(name, body)) }
+            if let body = options.actions.actions[name] {
+                actions[.string(LuaString(name))] = .function(action(name, body))
+            }
         }
         return [
             "log": .map(logs),
@@ -234,7 +236,8 @@ struct TideAPI {
                 if check && outcome.code != 0 {
                     let tail = String(decoding: outcome.stderr.suffix(500), as: UTF8.self)
                     throw LuaError(
-                        "PROCESS_FAILED", "'\(commandLine)' exited with code \(outcome.code)" + (tail.isEmpty ? "" : ": \(tail)"),
+                        "PROCESS_FAILED",
+                        "'\(commandLine)' exited with code \(outcome.code)" + (tail.isEmpty ? "" : ": \(tail)"),
                         recoverable: false, context: result)
                 }
                 return [result]
@@ -257,7 +260,8 @@ struct TideAPI {
 
     /// Reads `tide.exec { "cmd", "arg", …, timeout = "30s", stdin = "…", env = {…}, cwd = "…", check = true }`.
     private static func processRequest(_ frame: LuaCallFrame) throws(LuaError) -> (ProcessRequest, Bool) {
-        let usage = #"{ "command", "arg", …, timeout = "30s", stdin = "…", env = { NAME = "value" }, cwd = "dir", check = true }"#
+        let usage =
+            #"{ "command", "arg", …, timeout = "30s", stdin = "…", env = { NAME = "value" }, cwd = "dir", check = true }"#
         let spec = try frame.value(1)
         guard let fields = spec.mapValue else {
             throw frame.argumentError(1, "a table \(usage) expected, got \(frame.typeName(1))")
@@ -268,7 +272,9 @@ struct TideAPI {
             switch word {
             case .string(let text): argv.append(text.description)
             case .integer, .number: argv.append(word.description)
-            default: throw frame.argumentError(1, "argument \(index) is a \(word.typeName); the command and its arguments must be strings")
+            default:
+                throw frame.argumentError(
+                    1, "argument \(index) is a \(word.typeName); the command and its arguments must be strings")
             }
             index += 1
         }
@@ -295,7 +301,9 @@ struct TideAPI {
         case let other?: throw frame.argumentError(1, "stdin must be a string, got a \(other.typeName)")
         }
         if let env = fields["env"] {
-            guard let entries = env.mapValue else { throw frame.argumentError(1, "env must be a table { NAME = \"value\" }") }
+            guard let entries = env.mapValue else {
+                throw frame.argumentError(1, "env must be a table { NAME = \"value\" }")
+            }
             for (key, value) in entries {
                 guard let name = key.stringValue, !name.isEmpty, !name.contains("=") else {
                     throw frame.argumentError(1, "env has a bad variable name \(key)")
@@ -321,7 +329,8 @@ struct TideAPI {
         func call(_ frame: LuaCallFrame) throws(LuaError) -> TideActions.Call {
             var arguments: [JSONValue] = []
             for position in 1...max(frame.argumentCount, 1) where position <= frame.argumentCount {
-                arguments.append(try DataConversion.json(frame.value(position), path: "argument #\(position) to \(qualified)"))
+                arguments.append(
+                    try DataConversion.json(frame.value(position), path: "argument #\(position) to \(qualified)"))
             }
             let task = (frame.runContext as? LuaTaskScope)?.context
             return TideActions.Call(arguments: arguments, taskId: task?.taskId, executionId: task?.executionId)
@@ -494,7 +503,8 @@ struct TideAPI {
         guard let scope = frame.runContext as? LuaTaskScope else {
             throw LuaError(
                 .scriptError,
-                "\(name) can only be used while a task runs (inside its run function), not while the plan is being read")
+                "\(name) can only be used while a task runs (inside its run function), not while the plan is being read"
+            )
         }
         return scope
     }

@@ -40,7 +40,11 @@ final class Interrupts {
     /// A thread-safe counter.
     private final class Counter: Sendable {
         private let storage = Mutex(0)
-        func increment() -> Int { storage.withLock { $0 += 1; return $0 } }
+        func increment() -> Int {
+            storage.withLock {
+                $0 += 1; return $0
+            }
+        }
         var value: Int { storage.withLock { $0 } }
     }
 }

@@ -14,7 +14,9 @@ struct PlanInput: ParsableArguments {
             valueName: "name=value"))
     var variables: [String] = []
 
-    @Option(help: ArgumentHelp("The folder of Lua modules plans require (default: found next to the tool).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "The folder of Lua modules plans require (default: found next to the tool).", valueName: "dir"))
     var stdlib: String?
 
     /// The `--var` values.

@@ -83,7 +83,8 @@ struct RunCommand: AsyncParsableCommand {
         var byType: [String: ResourcePool] = [:]
         let info = ProcessInfo.processInfo
         byType["computational"] = ResourcePool(type: "computational", capacity: Double(info.activeProcessorCount))
-        byType["memory"] = ResourcePool(type: "memory", capacity: Double(info.physicalMemory >> 20), attributes: ["unit": "MiB"])
+        byType["memory"] = ResourcePool(
+            type: "memory", capacity: Double(info.physicalMemory >> 20), attributes: ["unit": "MiB"])
         for pool in declared { byType[pool.type] = pool }
         for pool in try parsedPools() { byType[pool.type] = pool }
         return byType.values.sorted { $0.type < $1.type }
@@ -93,12 +94,15 @@ struct RunCommand: AsyncParsableCommand {
         try pools.map { text in
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             let amounts = parts.count == 2 ? parts[1].split(separator: "@", maxSplits: 1).map(String.init) : []
+            let cost = amounts.count == 2 ? Double(amounts[1]) : 0
             guard parts.count == 2, !parts[0].isEmpty, let capacity = Double(amounts.first ?? ""), capacity >= 0,
-                amounts.count == 1 || Double(amounts[1]) != nil
+                let cost, cost >= 0
             else {
-                throw ValidationError("--pool \(text): write --pool type=capacity or --pool type=capacity@costPerUnitSecond")
+                throw ValidationError(
+                    "--pool \(text): write --pool type=capacity or --pool type=capacity@costPerUnitSecond")
             }
-            return ResourcePool(type: parts[0], capacity: capacity, costPerUnitSecond: amounts.count == 2 ? Double(amounts[1])! : 0)
+            return ResourcePool(
+                type: parts[0], capacity: capacity, costPerUnitSecond: cost)
         }
     }
 }

@@ -122,7 +122,8 @@ final class RunReporter {
     }
 
     private func describe(_ event: ExecutionEvent) -> String {
-        var text = "\(elapsed(event.timestamp)) \(event.type.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) "
+        var text =
+            "\(elapsed(event.timestamp)) \(event.type.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) "
         text += event.description
         if let data = event.data, event.type == .custom, let json = compact(data) {
             text += " \(json)"
@@ -131,7 +132,8 @@ final class RunReporter {
     }
 
     private func describe(_ message: ExecutionMessage) -> String {
-        var text = "\(elapsed(message.timestamp)) \(message.level.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) "
+        var text =
+            "\(elapsed(message.timestamp)) \(message.level.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) "
         if let taskId = message.taskId { text += "[\(taskId)] " }
         text += message.message
         if let context = message.context, let json = compact(.object(context)) { text += " \(json)" }
@@ -149,7 +151,8 @@ final class RunReporter {
         let width = 24
         let filled = Int((progress.percentage / 100 * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: max(0, width - filled))
-        var text = "\(bar) \(String(format: "%5.1f", progress.percentage))% \(progress.completedTasks)/\(progress.totalTasks)"
+        var text =
+            "\(bar) \(String(format: "%5.1f", progress.percentage))% \(progress.completedTasks)/\(progress.totalTasks)"
         if let remaining = progress.estimatedTimeRemaining, !update.status.isFinal {
             text += " ETA \(Self.shortDuration(remaining / 1000))"
         }

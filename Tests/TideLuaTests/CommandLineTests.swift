@@ -143,8 +143,8 @@ enum TideProcess {
         let folder = try temporaryFolder()
         let outPath = folder.appendingPathComponent("stdout").path
         let errPath = folder.appendingPathComponent("stderr").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -66,7 +66,8 @@ struct ExecTests {
             #"tide.exec { "sh", "-c", "sleep 300 & echo $! > \#(pidFile); wait", timeout = "300ms" }"#)
         #expect(result.error?.code == "PROCESS_TIMEOUT")
         #expect(result.error?.recoverable == true)
-        let pid = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try waitUntilGone(pid), "the grandchild \(pid) outlived the timeout")
     }
 

@@ -25,7 +25,8 @@ struct LuaApiTests {
 
     @Test func log_whenMessageIsNotText_raisesABadArgument() async throws {
         let result = try await runPlan(#"return { tasks = { { id = "t", run = function() tide.log.info({}) end } } }"#)
-        #expect(result.error?.message.contains("bad argument #1 to 'tide.log.info' (string expected, got table)") == true)
+        #expect(
+            result.error?.message.contains("bad argument #1 to 'tide.log.info' (string expected, got table)") == true)
     }
 
     @Test func emit_whenTaskEmits_addsACustomEventWithData() async throws {
@@ -76,14 +77,16 @@ struct LuaApiTests {
     }
 
     @Test func release_whenIdIsNotHeld_failsWithUnknownResource() async throws {
-        let result = try await runPlan(#"return { tasks = { { id = "t", run = function() tide.release("nope-1") end } } }"#)
+        let result = try await runPlan(
+            #"return { tasks = { { id = "t", run = function() tide.release("nope-1") end } } }"#)
         #expect(result.error?.code == "UNKNOWN_RESOURCE")
         #expect(result.error?.message.contains("holds no resource 'nope-1'") == true)
     }
 
     @Test func allocate_whenTypeHasNoPool_failsClearly() async throws {
         let result = try await runPlan(
-            #"return { tasks = { { id = "t", run = function() tide.allocate { type = "quantum", amount = 1 } end } } }"#)
+            #"return { tasks = { { id = "t", run = function() tide.allocate { type = "quantum", amount = 1 } end } } }"#
+        )
         #expect(result.status == .failed)
         #expect(result.error?.message.contains("quantum") == true)
     }
@@ -152,7 +155,8 @@ struct LuaApiTests {
 
     @Test func ctx_whenStateIsReplaced_keepsTheNewTable() async throws {
         let loaded = try await loadPlan(
-            #"return { tasks = { { id = "t", run = function(ctx) ctx.state = { fresh = true } ctx.state.n = 1 end } } }"#)
+            #"return { tasks = { { id = "t", run = function(ctx) ctx.state = { fresh = true } ctx.state.n = 1 end } } }"#
+        )
         let engine = DefaultExecutionEngine()
         let id = try await engine.start(loaded.plan)
         _ = try await engine.result(of: id)
@@ -216,7 +220,8 @@ struct LuaApiTests {
     }
 
     @Test func error_whenTaskRaisesAString_isAScriptErrorWithItsPlace() async throws {
-        let result = try await runPlan(#"return { tasks = { { id = "t", run = function()"# + "\n" + #"error("boom") end } } }"#)
+        let result = try await runPlan(
+            #"return { tasks = { { id = "t", run = function()"# + "\n" + #"error("boom") end } } }"#)
         #expect(result.error?.code == "SCRIPT_ERROR")
         #expect(result.error?.message.hasSuffix("plan.lua:2: boom") == true)
         #expect(result.error?.recoverable == false)
@@ -224,7 +229,8 @@ struct LuaApiTests {
     }
 
     @Test func result_whenTaskReturnsAFunction_failsWithInvalidValue() async throws {
-        let result = try await runPlan(#"return { tasks = { { id = "t", run = function() return { f = print } end } } }"#)
+        let result = try await runPlan(
+            #"return { tasks = { { id = "t", run = function() return { f = print } end } } }"#)
         #expect(result.error?.code == "INVALID_VALUE")
         #expect(result.error?.message.contains("the result of task 't'.f holds a function") == true)
     }

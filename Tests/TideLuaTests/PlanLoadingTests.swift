@@ -29,14 +29,18 @@ struct PlanLoadingTests {
         #expect(plan.failurePolicy == .continueIndependent)
         #expect(plan.variables == ["region": "eu", "batch": 500])
         #expect(plan.timeout == .seconds(3600))
-        #expect(loaded.pools == [ResourcePool(type: "gpu", capacity: 2, costPerUnitSecond: 0.5, attributes: ["memory": 16384])])
+        #expect(
+            loaded.pools == [
+                ResourcePool(type: "gpu", capacity: 2, costPerUnitSecond: 0.5, attributes: ["memory": 16384])
+            ])
         let extract = plan.tasks[0]
         #expect(extract.priority == 8)
         #expect(extract.timeout == .seconds(30))
         #expect(extract.estimatedDuration == .milliseconds(2500))
         #expect(
             extract.resources == [
-                ResourceRequirement(type: "computational", amount: 2, duration: 1000, priority: 7, constraints: ["minMemory": 1024])
+                ResourceRequirement(
+                    type: "computational", amount: 2, duration: 1000, priority: 7, constraints: ["minMemory": 1024])
             ])
         #expect(extract.location?.line == 10)
         #expect(plan.tasks[1].dependencies == ["extract"])
@@ -150,7 +154,8 @@ struct PlanLoadingTests {
         try "return { greet = function(n) return 'hi ' .. n end }".write(
             to: folder.appendingPathComponent("helpers.lua"), atomically: true, encoding: .utf8)
         let file = folder.appendingPathComponent("plan.lua")
-        try #"local h = require "helpers" return { tasks = { { id = "a", run = function() return h.greet("x") end } } }"#
+        try
+            #"local h = require "helpers" return { tasks = { { id = "a", run = function() return h.greet("x") end } } }"#
             .write(to: file, atomically: true, encoding: .utf8)
         let loaded = try await LuaPlan.load(file: file.path, options: LuaPlanOptions(stdlibPath: stdlibPath))
         let result = try await DefaultExecutionEngine().execute(loaded.plan)
@@ -171,7 +176,8 @@ struct PlanLoadingTests {
     }
 
     @Test func planHelpers_whenMisused_raiseAtTheCaller() async {
-        let found = await problems("local plan = require 'tide.plan'\nlocal t = plan.each(nil, print)\nreturn plan { tasks = t }")
+        let found = await problems(
+            "local plan = require 'tide.plan'\nlocal t = plan.each(nil, print)\nreturn plan { tasks = t }")
         #expect(found.first?.location?.line == 2)
         #expect(found.first?.message.contains("plan.each: items must be a list, got nil") == true)
     }
@@ -185,7 +191,8 @@ struct DurationAndDataTests {
     ])
     func parse_whenTextHasUnits_addsThemUp(text: String, seconds: Double) throws {
         let duration = try DurationText.parse(text).get()
-        #expect(abs(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 - seconds) < 1e-9)
+        #expect(
+            abs(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 - seconds) < 1e-9)
     }
 
     @Test func parse_whenNumber_readsSeconds() throws {
@@ -206,7 +213,8 @@ struct DurationAndDataTests {
         let runtime = try LuaRuntime()
         let value = try await runtime.withState { lua in
             let sandbox = try lua.makeSandbox()
-            let chunk = try lua.load("return { a = { 1, { handler = function() end } } }", name: .label("t"), in: sandbox)
+            let chunk = try lua.load(
+                "return { a = { 1, { handler = function() end } } }", name: .label("t"), in: sandbox)
             return try lua.call(chunk)[0]
         }
         #expect(throws: LuaError.self) { try DataConversion.json(value, path: "ctx.state") }

@@ -44,7 +44,8 @@ struct PlanValidator {
         for (taskIndex, dependency) in graph.unknownDependencies {
             let task = plan.tasks[taskIndex]
             let hint =
-                closestMatch(to: dependency, among: Array(graph.indexById.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                closestMatch(to: dependency, among: Array(graph.indexById.keys)).map { " (did you mean '\($0)'?)" }
+                ?? ""
             report(
                 .unknownDependency, task,
                 "task '\(task.id)' depends on '\(dependency)', which is not a task of the plan\(hint)")
