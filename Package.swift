@@ -78,8 +78,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Test helpers shared by the test targets (manual clock, …); not a product.
-        .target(name: "TideTesting", swiftSettings: strictSettings),
+        // Test helpers shared by the test targets (manual clock, scripted recovery strategy, …); not a product.
+        .target(name: "TideTesting", dependencies: ["TideCore"], swiftSettings: strictSettings),
         // Heap statistics for the benchmarks.
         .target(name: "CHeap", path: "Benchmarks/CHeap"),
         // Release-built benchmark of the engine core (dev/bench-engine.sh).

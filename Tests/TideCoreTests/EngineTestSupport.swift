@@ -21,17 +21,6 @@ actor Counter {
     func leave() { current -= 1 }
 }
 
-/// A strategy answering from a closure.
-struct ScriptedStrategy: RecoveryStrategy {
-    var id: String
-    var name: String { id }
-    var description: String { "test strategy \(id)" }
-    var applicableErrors: [String]
-    var answer: @Sendable (RecoveryContext) async throws -> RecoveryResult
-
-    func execute(_ context: RecoveryContext) async throws -> RecoveryResult { try await answer(context) }
-}
-
 struct Boom: Error, CustomStringConvertible {
     var description: String { "boom" }
 }

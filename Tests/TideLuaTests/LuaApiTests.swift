@@ -146,7 +146,7 @@ struct LuaApiTests {
             """)
         let engine = DefaultExecutionEngine()
         engine.addRecoveryStrategy(
-            AnsweringStrategy(id: "retry", applicableErrors: ["FLAKY"]) { _ in
+            ScriptedStrategy(id: "retry", applicableErrors: ["FLAKY"]) { _ in
                 RecoveryResult(success: true, action: .retry, message: "again")
             })
         let result = try await engine.execute(loaded.plan)

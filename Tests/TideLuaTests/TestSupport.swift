@@ -61,14 +61,3 @@ extension ExecutionResult {
         timeline.last { $0.type == .taskFailed && $0.taskId == taskId }?.data
     }
 }
-
-/// A strategy answering from a closure.
-struct AnsweringStrategy: RecoveryStrategy {
-    var id: String
-    var name: String { id }
-    var description: String { "test strategy \(id)" }
-    var applicableErrors: [String]
-    var answer: @Sendable (RecoveryContext) async throws -> RecoveryResult
-
-    func execute(_ context: RecoveryContext) async throws -> RecoveryResult { try await answer(context) }
-}

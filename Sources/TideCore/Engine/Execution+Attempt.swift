@@ -59,6 +59,11 @@ extension Execution {
     func resourcesGranted(_ index: Int, _ granted: [Resource]) {
         records[index].resources = granted
         records[index].activeAtGrant = activeNow()
+        recordGrants(index, granted)
+    }
+
+    /// Marks task `index` as holding resources and records `RESOURCE_ALLOCATED` for each grant.
+    private func recordGrants(_ index: Int, _ granted: [Resource]) {
         if !granted.isEmpty { holding.insert(index) }
         let taskId = plan.tasks[index].id
         for resource in granted {
@@ -114,13 +119,7 @@ extension Execution {
         let activeNow = activeNow()
         records[index].resources += granted
         for resource in granted { records[index].grantedInTask[resource.id] = activeNow }
-        if !granted.isEmpty { holding.insert(index) }
-        let taskId = plan.tasks[index].id
-        for resource in granted {
-            record(
-                .resourceAllocated, "\(resource.amount) \(resource.type) allocated to '\(taskId)'", taskId: taskId,
-                data: ["resourceId": .string(resource.id), "amount": .double(resource.amount)])
-        }
+        recordGrants(index, granted)
         return true
     }
 
