@@ -193,6 +193,43 @@ struct LuaApiTests {
         #expect(result.metrics.qualityScore == 0.75)
     }
 
+    @Test func ctx_whenProgressIsReported_becomesTheCurrentPhase() async throws {
+        let clock = ManualClock()
+        let engineClock = EngineClock(clock)
+        let loaded = try await loadPlan(
+            #"return { tasks = { { id = "t", run = function(ctx) ctx.progress("loading rows") tide.sleep(1) end } } }"#,
+            options: LuaPlanOptions(clock: engineClock))
+        let engine = DefaultExecutionEngine(clock: engineClock)
+        let id = try await engine.start(loaded.plan)
+        let updates = try await engine.monitor(id)
+        try await clock.waitForSleepers(count: 1)
+        let sample = try await engine.sample(id)
+        #expect(sample.progress.currentPhase == "loading rows")
+        clock.advance(by: .seconds(1))
+        for await _ in updates {}
+    }
+
+    @Test func sleep_whenExecutionIsPausedMeanwhile_waitsForTheResume() async throws {
+        let clock = ManualClock()
+        let engineClock = EngineClock(clock)
+        let loaded = try await loadPlan(
+            #"return { tasks = { { id = "t", run = function() tide.sleep(1) tide.emit("woke") end } } }"#,
+            options: LuaPlanOptions(clock: engineClock))
+        let engine = DefaultExecutionEngine(clock: engineClock)
+        let id = try await engine.start(loaded.plan)
+        try await clock.waitForSleepers(count: 1)
+        try await engine.pause(id)
+        clock.advance(by: .seconds(1))
+        #expect(try await engine.getStatus(id) == .paused)
+        try await engine.resume(id)
+        let result = try await engine.result(of: id)
+        #expect(result.status == .completed)
+        let types = result.timeline.map(\.type)
+        let resumed = try #require(types.firstIndex(of: .executionResumed))
+        let woke = try #require(types.firstIndex(of: .custom))
+        #expect(woke > resumed, "the task went on only after the resume")
+    }
+
     @Test func ctx_whenQualityIsOutOfRange_raises() async throws {
         let result = try await runPlan(#"return { tasks = { { id = "t", run = function(ctx) ctx.quality(7) end } } }"#)
         #expect(result.error?.message.contains("a quality from 0 to 1 expected, got 7.0") == true)

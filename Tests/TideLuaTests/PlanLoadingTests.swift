@@ -117,6 +117,35 @@ struct PlanLoadingTests {
         #expect(found.count == 4)
     }
 
+    @Test func load_whenPlanFieldsAreWrong_namesEachOne() async {
+        let found = await problems(
+            """
+            return {
+              id = "", failurePolicy = "ignore", variables = { f = function() end }, timeout = "forever",
+              pools = { { type = "gpu" }, { capacity = 1 } },
+              tasks = { "not a task" },
+            }
+            """)
+        let text = found.map(\.message).joined(separator: "\n")
+        #expect(text.contains("id must be a non-empty string"))
+        #expect(text.contains(#"failurePolicy must be "abort" (the default) or "continue", got "ignore""#))
+        #expect(text.contains("variables.f holds a function"))
+        #expect(text.contains(#"the plan's timeout: "forever" is not a duration"#))
+        #expect(text.contains("pools[1] needs capacity"))
+        #expect(text.contains("pools[2] needs type"))
+        #expect(text.contains("task #1 must be a table"))
+    }
+
+    @Test func load_whenResourceRequirementIsWrong_namesTheField() async {
+        let found = await problems(
+            #"return { tasks = { { id = "a", run = function() end, resources = { { type = "gpu", amout = 1, priority = "hi" } } } } }"#
+        )
+        let text = found.map(\.message).joined(separator: "\n")
+        #expect(text.contains(#"resources[1] has an unknown field "amout" (did you mean 'amount'?)"#))
+        #expect(text.contains("resources[1] needs amount = <number>"))
+        #expect(text.contains("resources[1].priority must be a whole number"))
+    }
+
     @Test func load_whenPlanFileReturnsNothing_saysHowToEndIt() async {
         let found = await problems("local x = 1")
         #expect(found.first?.message.contains("the plan file returned nothing") == true)
