@@ -12,7 +12,7 @@ struct RunCommand: AsyncParsableCommand {
             events and messages are printed as NDJSON ({"event": …} / {"message": …} per line) and the \
             last line is {"result": <ExecutionResult>}. The first Ctrl-C cancels the execution \
             gracefully, a second one stops at once.
-            Exit codes: 0 completed, 1 failed, 2 invalid plan, 130 cancelled by Ctrl-C.
+            Exit codes: 0 completed, 1 failed, 2 invalid plan, 64 bad usage, 130 cancelled by Ctrl-C.
             """
     )
 
