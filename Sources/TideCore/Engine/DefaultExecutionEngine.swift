@@ -35,14 +35,23 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     private var subscriptions: [Subscription: Task<Void, Never>] = [:]
     private var externalUsage: [ResourceUsage] = []
     private var nextSubscription = 0
+    /// Where executions are recorded durably, if anywhere.
+    public nonisolated let journal: (any ExecutionJournal)?
 
     /// Creates an engine.
     ///
     /// - Parameters:
     ///   - clock: Where time comes from; tests pass a manual clock.
     ///   - configuration: Grace period, recovery cap, checkpoint policy.
-    public init(clock: EngineClock = .continuous, configuration: EngineConfiguration = EngineConfiguration()) {
+    ///   - journal: Where to record executions durably (`TideStore`'s SQLite store); `nil` keeps
+    ///     them in memory only. With a journal, a task's completion is committed before its
+    ///     dependents start, and monitors see only committed events.
+    public init(
+        clock: EngineClock = .continuous, configuration: EngineConfiguration = EngineConfiguration(),
+        journal: (any ExecutionJournal)? = nil
+    ) {
         self.clock = clock
+        self.journal = journal
         self.configuration = configuration
         self.resources = ResourceManager(
             pools: configuration.pools, clock: clock, agingInterval: configuration.agingInterval)
@@ -55,6 +64,18 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     ///   - executionId: The id to use; a new UUID by default.
     /// - Throws: ``TideError`` `INVALID_PLAN` with every problem, or `DUPLICATE_EXECUTION`.
     public func start(_ plan: ExecutionPlan, executionId: String? = nil) async throws -> String {
+        try await start(plan, executionId: executionId, resumingFrom: nil)
+    }
+
+    /// Starts an execution again from a resume point (its last durable state, or a stored
+    /// checkpoint): completed tasks keep their results and do not run again, the others run with
+    /// their attempt numbers increased, and the timeline continues after the point's last event
+    /// with a `RECOVERY_INITIATED` event.
+    ///
+    /// - Throws: ``TideError`` `INVALID_PLAN`, or `DUPLICATE_EXECUTION` if the id runs in this engine.
+    public func start(_ plan: ExecutionPlan, executionId: String?, resumingFrom point: ResumePoint?) async throws
+        -> String
+    {
         let graph: PlanGraph
         do {
             graph = try plan.validatedGraph()
@@ -67,7 +88,7 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         }
         let execution = Execution(
             id: id, plan: plan, graph: graph, clock: clock, recovery: recoveryStrategies, configuration: configuration,
-            resources: resources)
+            resources: resources, journal: journal, resumePoint: point)
         executions[id] = execution
         await execution.begin()
         drivers[id] = Task { await execution.drive() }

@@ -87,6 +87,7 @@ extension Execution {
         }
         for usage in resources.release(held.map(\.id), busy: busy) {
             usages.append(usage)
+            if isJournaling { batch.resourceUsage.append(usage) }
             let seconds = (usage.endTime ?? usage.startTime).timeIntervalSince(usage.startTime)
             releasedCost += usage.cost
             releasedWeightedEfficiency += usage.efficiency * usage.amountUsed * seconds
@@ -277,7 +278,14 @@ extension Execution {
         case .completed(let value):
             records[index].result = value
             completionOrder.append(index)
-            scheduler.complete(index)
+            if isJournaling {
+                // Dependents start only once this completion is committed (Execution+Journal.swift).
+                scheduler.completeAwaitingCommit(index)
+                awaitingCommit.append((index, epoch))
+                batch.tasks[taskId] = TaskUpdate(outcome: .completed, result: value, state: records[index].state)
+            } else {
+                scheduler.complete(index)
+            }
             record(.taskCompleted, taskId: taskId, at: time)
             if let every = configuration.checkpointPolicy.everyTasks, every > 0, completionOrder.count % every == 0 {
                 _ = makeCheckpoint(reason: "every \(every) tasks")

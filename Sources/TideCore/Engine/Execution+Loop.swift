@@ -6,9 +6,13 @@ extension Execution {
         guard status == .pending else { return }
         startedAt = clock.now()
         status = .running
-        record(
-            .executionStarted, "execution of plan '\(plan.id)' started",
-            data: ["planId": .string(plan.id), "totalTasks": .int(plan.tasks.count)])
+        if let resumePoint {
+            applyResumePoint(resumePoint)
+        } else {
+            record(
+                .executionStarted, "execution of plan '\(plan.id)' started",
+                data: ["planId": .string(plan.id), "totalTasks": .int(plan.tasks.count)])
+        }
     }
 
     /// Runs epochs of the loop: one, or more when checkpoints are restored.
@@ -191,7 +195,8 @@ extension Execution {
             pausedSince = nil
         }
         status = final
-        let firstFinalEvent = timeline.count
+        // Everything not yet published goes out with the final update.
+        let firstUnpublished = (events: committedEvents, messages: committedMessages)
         let listeners = monitors
         monitors.removeAll()  // the final event goes out once, in the final update below
         switch final {
@@ -210,9 +215,28 @@ extension Execution {
         completedAt = now
         graceTimer?.cancel()
         graceTimer = nil
+        if isJournaling {
+            // Announced once the final status is committed (committed(_:)).
+            var final = result()
+            final.timeline = []
+            batch.finalResult = final
+            finalAnnouncement = (Array(listeners.values), firstUnpublished)
+            scheduleCommit()
+            return
+        }
+        announceFinal(to: Array(listeners.values), from: firstUnpublished)
+    }
+
+    /// Sends the final update (with the events and messages from `first` on) and wakes everyone
+    /// waiting for the end.
+    func announceFinal(to listeners: [UpdateChannel], from first: (events: Int, messages: Int)) {
+        committedEvents = timeline.count
+        committedMessages = messages.count
         let result = result()
-        let finalUpdate = update(events: Array(timeline[firstFinalEvent...]), messages: [])
-        for channel in listeners.values {
+        let finalUpdate = update(
+            events: Array(timeline[min(first.events, timeline.count)...]),
+            messages: Array(messages[min(first.messages, messages.count)...]))
+        for channel in listeners {
             channel.send(finalUpdate, final: true)
         }
         let waiters = finalWaiters

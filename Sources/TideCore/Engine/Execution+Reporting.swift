@@ -118,8 +118,10 @@ extension Execution {
                 runningSince.enumerated().compactMap { index, since in since.map { (index, $0) } }
                     .sorted { $0.1 < $1.1 })
         }
-        let snapshot = update(events: timeline, messages: messages)
-        if status.isFinal && completedAt != nil {
+        // Only what is committed: a monitor never sees an event a crash could still lose.
+        let snapshot = update(
+            events: Array(timeline[..<committedEvents]), messages: Array(messages[..<committedMessages]))
+        if status.isFinal && completedAt != nil && finalAnnouncement == nil {
             channel.send(snapshot, final: true)
         } else {
             channel.send(snapshot)

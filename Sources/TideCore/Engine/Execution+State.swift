@@ -29,6 +29,7 @@ extension Execution {
             id: "\(id)-cp\(checkpoints.count + 1)", executionId: id, timestamp: clock.date(at: now),
             state: currentState(), metadata: metadata)
         checkpoints.append(checkpoint)
+        if isJournaling { batch.checkpoints.append(checkpoint) }
         record(
             .checkpointCreated, "checkpoint \(checkpoint.id) created (\(reason))",
             data: ["checkpointId": .string(checkpoint.id), "completedTasks": .int(completionOrder.count)])

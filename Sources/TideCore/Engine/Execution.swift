@@ -72,11 +72,30 @@ actor Execution {
     var finalWaiters: [CheckedContinuation<ExecutionResult, Never>] = []
     var monitors: [ObjectIdentifier: UpdateChannel] = [:]
     var eventSequence = 0
+    var messageSequence = 0
+
+    // Durability (see Execution+Journal.swift). Without a journal, everything is published at once.
+    let journal: (any ExecutionJournal)?
+    let resumePoint: ResumePoint?
+    var batch = JournalBatch()
+    var commitInFlight = false
+    /// How much of the in-memory timeline and message log is committed (and published).
+    var committedEvents = 0
+    var committedMessages = 0
+    /// Completions waiting for their commit, with the epoch they belong to.
+    var awaitingCommit: [(index: Int, epoch: Int)] = []
+    /// The final update and waiters, held back until the final status is committed.
+    var finalAnnouncement: (listeners: [UpdateChannel], first: (events: Int, messages: Int))?
+    /// Set once a commit failed: the execution stops and the journal is no longer used.
+    var journalFailure: ExecutionError?
 
     init(
         id: String, plan: ExecutionPlan, graph: PlanGraph, clock: EngineClock, recovery: RecoveryRegistry,
-        configuration: EngineConfiguration, resources: ResourceManager
+        configuration: EngineConfiguration, resources: ResourceManager, journal: (any ExecutionJournal)? = nil,
+        resumePoint: ResumePoint? = nil
     ) {
+        self.journal = journal
+        self.resumePoint = resumePoint
         self.resources = resources
         self.id = id
         self.plan = plan
@@ -153,7 +172,7 @@ actor Execution {
 
     /// The result once the execution reaches a final status.
     func finalResult() async -> ExecutionResult {
-        if status.isFinal { return result() }
+        if status.isFinal && finalAnnouncement == nil { return result() }
         return await withCheckedContinuation { finalWaiters.append($0) }
     }
 
@@ -172,7 +191,13 @@ actor Execution {
             id: String(eventSequence), type: type, timestamp: clock.date(at: now), taskId: taskId, data: data)
         if let description { event.description = description }
         timeline.append(event)
-        publish(events: [event], messages: [])
+        if isJournaling {
+            batch.events.append(event)
+            scheduleCommit()
+        } else {
+            committedEvents = timeline.count
+            publish(events: [event], messages: [])
+        }
     }
 
     /// Appends a log message and notifies monitors.
@@ -181,7 +206,14 @@ actor Execution {
         let message = ExecutionMessage(
             level: level, message: text, timestamp: clock.date(at: clock.now()), taskId: taskId, context: context)
         messages.append(message)
-        publish(events: [], messages: [message])
+        messageSequence += 1
+        if isJournaling {
+            batch.messages.append((messageSequence, message))
+            scheduleCommit()
+        } else {
+            committedMessages = messages.count
+            publish(events: [], messages: [message])
+        }
     }
 
     /// The events recorded after sequence number `sequence` (event ids are sequence numbers).
@@ -200,9 +232,21 @@ actor Execution {
     // MARK: - Task context support
 
     func taskState(_ index: Int) -> JSONValue { records[index].state }
-    func setTaskState(_ index: Int, _ state: JSONValue) { records[index].state = state }
+    func setTaskState(_ index: Int, _ state: JSONValue) {
+        records[index].state = state
+        if isJournaling {
+            batch.tasks[plan.tasks[index].id, default: TaskUpdate()].state = state
+            scheduleCommit()
+        }
+    }
     func variable(_ name: String) -> JSONValue? { variables[name] }
-    func setVariable(_ name: String, _ value: JSONValue) { variables[name] = value }
+    func setVariable(_ name: String, _ value: JSONValue) {
+        variables[name] = value
+        if isJournaling {
+            batch.variables = variables
+            scheduleCommit()
+        }
+    }
     func reportPhase(_ phase: String) {
         currentPhase = phase
         publish(events: [], messages: [])

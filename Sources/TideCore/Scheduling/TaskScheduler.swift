@@ -17,6 +17,9 @@ package struct TaskScheduler: Sendable {
         case ready
         /// Started and not finished.
         case running
+        /// Returned its result, which is not committed to the journal yet: it holds no concurrency
+        /// slot, and its dependents wait for ``TaskScheduler/commitCompletion(_:)``.
+        case completing
         /// Finished successfully.
         case completed
         /// Failed for good.
@@ -98,6 +101,24 @@ package struct TaskScheduler: Sendable {
         finish(index, as: .completed)
         completedCount += 1
         return release(dependentsOf: index)
+    }
+
+    /// Records that a running task returned, while its completion is being made durable: its slot
+    /// is free at once, its dependents wait for ``commitCompletion(_:)``.
+    package mutating func completeAwaitingCommit(_ index: Int) {
+        precondition(states[index] == .running, "completeAwaitingCommit(\(index)): the task is not running")
+        runningCount -= 1
+        states[index] = .completing
+    }
+
+    /// Records that a completion is durable; returns the tasks that became ready. Does nothing for a
+    /// task that is no longer completing (a restore reset it).
+    @discardableResult
+    package mutating func commitCompletion(_ index: Int) -> [Int] {
+        guard states[index] == .completing else { return [] }
+        states[index] = .running  // finish() counts it as leaving the running state
+        runningCount += 1
+        return complete(index)
     }
 
     /// Records that a task is skipped (by a recovery decision); its dependents run without its

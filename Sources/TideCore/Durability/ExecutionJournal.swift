@@ -1,0 +1,73 @@
+/// Where an execution's durable record goes: the engine hands it every change in batches.
+///
+/// With a journal, the engine keeps this contract: a task's completion, its result and its state
+/// are committed before any task that depends on it starts, and an event reaches monitors only
+/// once it is committed. Commits are grouped: while one commit runs, the next batch gathers
+/// everything that happens meanwhile, so a busy execution writes many events per transaction and
+/// a quiet one waits for no timer. `TideStore`'s SQLite store is the journal the `tide` tool uses;
+/// without one, executions live in memory only.
+public protocol ExecutionJournal: Sendable {
+    /// Writes a batch in one transaction and returns once it is durable.
+    ///
+    /// - Throws: Any error; the engine then stops the execution with `STORE_ERROR` (what was
+    ///   committed before stays committed).
+    func commit(_ batch: JournalBatch) async throws
+}
+
+/// The changes of one execution since the previous commit.
+public struct JournalBatch: Sendable {
+    /// The execution.
+    public var executionId: String = ""
+    /// Its status when the batch was taken.
+    public var status: ExecutionStatus = .pending
+    /// New events, in order (their ids are sequence numbers).
+    public var events: [ExecutionEvent] = []
+    /// New messages with their sequence numbers (1-based, in order).
+    public var messages: [(sequence: Int, message: ExecutionMessage)] = []
+    /// Tasks whose outcome, result or state changed, by task id.
+    public var tasks: [String: TaskUpdate] = [:]
+    /// The execution variables, when they changed.
+    public var variables: [String: JSONValue]?
+    /// New checkpoints.
+    public var checkpoints: [ExecutionCheckpoint] = []
+    /// Resource usage of allocations released since the last commit.
+    public var resourceUsage: [ResourceUsage] = []
+    /// The final result (its timeline left empty: the events hold it), once the execution ended.
+    public var finalResult: ExecutionResult?
+
+    /// An empty batch.
+    public init() {}
+
+    /// Whether the batch holds nothing to write.
+    public var isEmpty: Bool {
+        events.isEmpty && messages.isEmpty && tasks.isEmpty && variables == nil && checkpoints.isEmpty
+            && resourceUsage.isEmpty && finalResult == nil
+    }
+}
+
+/// What changed about one task.
+public struct TaskUpdate: Sendable, Hashable {
+    /// How the task ended, when it did.
+    public var outcome: TaskOutcome?
+    /// Its result, once completed.
+    public var result: JSONValue?
+    /// Its state (`ctx.state`), when it changed.
+    public var state: JSONValue?
+
+    /// An update with nothing set.
+    public init(outcome: TaskOutcome? = nil, result: JSONValue? = nil, state: JSONValue? = nil) {
+        self.outcome = outcome
+        self.result = result
+        self.state = state
+    }
+}
+
+/// How a task ended.
+public enum TaskOutcome: String, Sendable, Hashable, Codable {
+    /// It returned a result.
+    case completed = "COMPLETED"
+    /// It failed for good.
+    case failed = "FAILED"
+    /// A recovery strategy skipped it, or a dependency failed.
+    case skipped = "SKIPPED"
+}

@@ -1,0 +1,38 @@
+/// Where a resumed execution starts from: its last durable state, or a stored checkpoint.
+///
+/// Completed tasks stay completed with their results; every other task runs again, its attempt
+/// number continuing from `attempts`. The timeline continues after `lastEventSequence`.
+public struct ResumePoint: Sendable {
+    /// Results of the tasks that completed, by task id.
+    public var completed: [String: JSONValue]
+    /// Task states (`ctx.state`), by task id.
+    public var taskStates: [String: JSONValue]
+    /// Attempts made so far, by task id.
+    public var attempts: [String: Int]
+    /// The execution variables.
+    public var variables: [String: JSONValue]
+    /// The id of the last event recorded (event ids are sequence numbers).
+    public var lastEventSequence: Int
+    /// How many messages were recorded.
+    public var messageCount: Int
+    /// Checkpoints made so far (a `CHECKPOINT_RESTORE` decision can go back to them).
+    public var checkpoints: [ExecutionCheckpoint]
+    /// Where the state comes from, for the `RECOVERY_INITIATED` event: `"durable state"` or a checkpoint id.
+    public var source: String
+
+    /// Creates a resume point.
+    public init(
+        completed: [String: JSONValue], taskStates: [String: JSONValue] = [:], attempts: [String: Int] = [:],
+        variables: [String: JSONValue] = [:], lastEventSequence: Int = 0, messageCount: Int = 0,
+        checkpoints: [ExecutionCheckpoint] = [], source: String = "durable state"
+    ) {
+        self.completed = completed
+        self.taskStates = taskStates
+        self.attempts = attempts
+        self.variables = variables
+        self.lastEventSequence = lastEventSequence
+        self.messageCount = messageCount
+        self.checkpoints = checkpoints
+        self.source = source
+    }
+}
