@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Debian's liblua5.4 (the C build: errors are longjmp), found with pkg-config lua5.4.
@@ -67,8 +68,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The umbrella library: `import Tide` gives the engine and the Lua bridge.
-        .target(name: "Tide", dependencies: ["Lua", "TideCore", "TideLua"], swiftSettings: strictSettings),
+        // Durable storage of executions, timelines, checkpoints and history in one SQLite file (GRDB, WAL).
+        .target(
+            name: "TideStore",
+            dependencies: ["TideCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // The umbrella library: `import Tide` gives the engine, the Lua bridge and the store.
+        .target(
+            name: "Tide", dependencies: ["Lua", "TideCore", "TideLua", "TideStore"], swiftSettings: strictSettings),
         // The command line tool.
         .executableTarget(
             name: "tide",
@@ -99,6 +107,11 @@ let package = Package(
             name: "TideLuaTests",
             dependencies: ["Tide", "TideTesting", "tide"],
             exclude: ["Plans"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TideStoreTests",
+            dependencies: ["TideStore", "TideCore", "TideTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,69 @@
+public import Foundation
+public import TideCore
+
+/// What the store keeps about one execution, beside its timeline.
+public struct StoredExecution: Sendable, Hashable {
+    /// The execution id.
+    public var id: String
+    /// The plan's id and name.
+    public var planId: String
+    public var planName: String
+    /// The plan file's path as given when the execution started.
+    public var planFile: String
+    /// The plan file's text when the execution started, and its hash.
+    public var planSource: String
+    public var planHash: String
+    /// The last committed status.
+    public var status: ExecutionStatus
+    /// Tasks in the plan.
+    public var totalTasks: Int
+    /// When the execution was created, last written, and ended.
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var completedAt: Date?
+    /// The process running it and its last sign of life (it writes one every second).
+    public var pid: Int?
+    public var heartbeatAt: Date?
+    /// The execution variables as last committed.
+    public var variables: [String: JSONValue]
+    /// The final result (without its timeline), once the execution ended.
+    public var result: ExecutionResult?
+
+    /// Creates a record for a new execution.
+    public init(
+        id: String, planId: String, planName: String, planFile: String, planSource: String, totalTasks: Int,
+        variables: [String: JSONValue], createdAt: Date = Date(), pid: Int? = nil
+    ) {
+        self.id = id
+        self.planId = planId
+        self.planName = planName
+        self.planFile = planFile
+        self.planSource = planSource
+        self.planHash = Self.hash(planSource)
+        self.status = .pending
+        self.totalTasks = totalTasks
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.completedAt = nil
+        self.pid = pid
+        self.heartbeatAt = pid == nil ? nil : createdAt
+        self.variables = variables
+        self.result = nil
+    }
+
+    /// Whether a process is running it now: its heartbeat is fresh.
+    public func isLive(at now: Date = Date()) -> Bool {
+        guard let heartbeatAt, !status.isFinal else { return false }
+        return now.timeIntervalSince(heartbeatAt) < 5
+    }
+
+    /// A content hash of a plan's text (FNV-1a, 64 bits), to notice a changed plan file.
+    public static func hash(_ source: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in source.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return "fnv1a64:" + String(hash, radix: 16)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import Testing
+import TideCore
+import TideStore
+
+/// A fresh store file in a new folder.
+func temporaryStorePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("tide-store-\(UUID().uuidString)/tide.db").path
+}
+
+private func storedExecution(_ id: String = "e1", tasks: Int = 2) -> StoredExecution {
+    StoredExecution(
+        id: id, planId: "p", planName: "P", planFile: "/tmp/p.lua", planSource: "return {}", totalTasks: tasks,
+        variables: ["x": 1], pid: 42)
+}
+
+@Suite("The SQLite store")
+struct ExecutionStoreTests {
+    @Test func open_whenFileIsNew_createsASoundDatabase() throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        #expect(try store.integrityCheck() == "ok")
+        #expect(try store.recentExecutions().isEmpty)
+    }
+
+    @Test func commit_whenBatchesAreWritten_readsThemBackAsAResumePoint() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(storedExecution())
+        let start = Date(timeIntervalSince1970: 1_000)
+        var first = JournalBatch()
+        first.executionId = "e1"
+        first.status = .running
+        first.events = [
+            ExecutionEvent(id: "1", type: .executionStarted, timestamp: start, description: "started"),
+            ExecutionEvent(id: "2", type: .taskStarted, timestamp: start, taskId: "a"),
+            ExecutionEvent(id: "3", type: .taskCompleted, timestamp: start, taskId: "a"),
+            ExecutionEvent(id: "4", type: .taskStarted, timestamp: start, taskId: "b"),
+        ]
+        first.tasks = ["a": TaskUpdate(outcome: .completed, result: ["rows": 3], state: ["step": 2])]
+        first.messages = [(1, ExecutionMessage(level: .warning, message: "careful", timestamp: start, taskId: "a"))]
+        try await store.commit(first)
+        var second = JournalBatch()
+        second.executionId = "e1"
+        second.status = .running
+        second.tasks = ["b": TaskUpdate(state: ["half": true])]
+        second.variables = ["x": 2]
+        second.checkpoints = [
+            ExecutionCheckpoint(
+                id: "e1-cp1", executionId: "e1", timestamp: start,
+                state: ExecutionState(completedTasks: ["a"], taskStates: [:], variables: ["x": 2]), metadata: [:])
+        ]
+        try await store.commit(second)
+
+        let point = try store.resumePoint(of: "e1")
+        #expect(point.completed == ["a": ["rows": 3]])
+        #expect(point.taskStates == ["a": ["step": 2], "b": ["half": true]])
+        #expect(point.attempts == ["a": 1, "b": 1])
+        #expect(point.variables == ["x": 2])
+        #expect(point.lastEventSequence == 4)
+        #expect(point.messageCount == 1)
+        #expect(point.checkpoints.map(\.id) == ["e1-cp1"])
+        let events = try store.events(of: "e1", after: 1)
+        #expect(events.map(\.id) == ["2", "3", "4"])
+        #expect(events[0].description == "task 'a' started")
+        #expect(try store.messages(of: "e1").map(\.message.message) == ["careful"])
+        #expect(try store.execution(matching: "e1").status == .running)
+        #expect(try store.checkpoint("e1-cp1").state.completedTasks == ["a"])
+    }
+
+    @Test func execution_whenGivenAPrefix_findsTheOnlyMatch() throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(storedExecution("abc123"))
+        try store.create(storedExecution("abd456"))
+        #expect(try store.execution(matching: "abc").id == "abc123")
+        #expect(throws: StoreError.self) { try store.execution(matching: "ab") }
+        do {
+            _ = try store.execution(matching: "zz")
+        } catch {
+            #expect(error.message.contains("no execution 'zz'"))
+        }
+    }
+
+    @Test func open_whenFileIsNotADatabase_refusesAndChangesNothing() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let garbage = Data((0..<4096).map { UInt8($0 % 251) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try ExecutionStore(path: path)
+            Issue.record("a garbage file opened as a store")
+        } catch {
+            #expect(error.message.contains("is not a Tide database or is damaged"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func open_whenDatabaseBelongsToSomethingElse_refuses() throws {
+        let path = temporaryStorePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER)") }
+        do {
+            _ = try ExecutionStore(path: path)
+            Issue.record("a foreign database opened as a store")
+        } catch {
+            #expect(error.message.contains("that Tide did not create (it has the tables invoices)"))
+        }
+    }
+
+    @Test func open_whenSchemaIsNewer_refuses() throws {
+        let path = temporaryStorePath()
+        _ = try ExecutionStore(path: path)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01 from the future')")
+        }
+        do {
+            _ = try ExecutionStore(path: path)
+            Issue.record("a newer schema opened")
+        } catch {
+            #expect(error.message.contains("written by a newer version of Tide"))
+        }
+    }
+
+    @Test func controls_whenRequested_areSeenUntilApplied() throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(storedExecution())
+        let request = try store.requestControl("e1", "pause")
+        #expect(try store.pendingControls("e1").map(\.command) == ["pause"])
+        #expect(try store.controlOutcome(request) == nil)
+        try store.markApplied(request, outcome: "ok")
+        #expect(try store.pendingControls("e1").isEmpty)
+        #expect(try store.controlOutcome(request) == "ok")
+    }
+
+    @Test func prune_whenExecutionsEndedLongAgo_deletesThemWithTheirTimelines() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(storedExecution("old"))
+        try store.create(storedExecution("running"))
+        var final = JournalBatch()
+        final.executionId = "old"
+        final.status = .completed
+        final.events = [ExecutionEvent(id: "1", type: .executionCompleted, timestamp: Date())]
+        final.finalResult = ExecutionResult(
+            executionId: "old", planId: "p", status: .completed, startedAt: Date(timeIntervalSince1970: 0),
+            completedAt: Date(timeIntervalSince1970: 10))
+        try await store.commit(final)
+        #expect(try store.prune(endedBefore: Date(timeIntervalSince1970: 100)) == 1)
+        #expect(try store.recentExecutions().map(\.id) == ["running"])
+        #expect(try store.events(of: "old").isEmpty)
+    }
+
+    @Test func engine_whenItRunsWithTheStore_recordsTheWholeTimelineAndResult() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        let plan = ExecutionPlan(
+            id: "p",
+            tasks: (1...20).map { n in PlanTask(id: "t\(n)") { _ in .int(n) } } + [
+                PlanTask(id: "sum", dependencies: (1...20).map { "t\($0)" }) { ctx in
+                    .int(ctx.upstreamResults.values.compactMap(\.intValue).reduce(0, +))
+                }
+            ])
+        try store.create(
+            StoredExecution(
+                id: "run", planId: "p", planName: "p", planFile: "p.lua", planSource: "", totalTasks: 21,
+                variables: [:]))
+        let engine = DefaultExecutionEngine(journal: store)
+        let id = try await engine.start(plan, executionId: "run")
+        let result = try await engine.result(of: id)
+        #expect(result.result == ["sum": 210])
+        let stored = try store.execution(matching: "run")
+        #expect(stored.status == .completed)
+        #expect(stored.result?.result == ["sum": 210])
+        #expect(try store.events(of: "run").map(\.id) == result.timeline.map(\.id))
+        #expect(try store.taskOutcomes(of: "run").count == 21)
+        #expect(try store.integrityCheck() == "ok")
+    }
+}
