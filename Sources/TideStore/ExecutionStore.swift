@@ -414,6 +414,21 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
         }
     }
 
+    /// Forgets the outcomes of tasks not in `keeping` and sets the task states, for a restore:
+    /// a later resume then starts from the checkpoint, not from what ran after it.
+    public func rewind(_ id: String, keeping completed: Set<String>, states: [String: JSONValue]) throws(StoreError) {
+        try write { db in
+            let taskIds = try String.fetchAll(
+                db, sql: "SELECT taskId FROM tasks WHERE executionId = ?", arguments: [id])
+            for taskId in taskIds where !completed.contains(taskId) {
+                try db.execute(
+                    sql:
+                        "UPDATE tasks SET outcome = NULL, result = NULL, state = ? WHERE executionId = ? AND taskId = ?",
+                    arguments: [states[taskId].map(JSONText.encode), id, taskId])
+            }
+        }
+    }
+
     // MARK: - Control from other processes
 
     /// Asks the process running an execution to `pause`, `resume` or `cancel` it; returns the request's id.

@@ -1,6 +1,10 @@
 public import Foundation
 public import TideCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the store keeps about one execution, beside its timeline.
 public struct StoredExecution: Sendable, Hashable {
     /// The execution id.
@@ -51,10 +55,12 @@ public struct StoredExecution: Sendable, Hashable {
         self.result = nil
     }
 
-    /// Whether a process is running it now: its heartbeat is fresh.
+    /// Whether a process is running it now: its heartbeat is fresh (the running process writes one
+    /// every second) and its process exists on this machine.
     public func isLive(at now: Date = Date()) -> Bool {
-        guard let heartbeatAt, !status.isFinal else { return false }
-        return now.timeIntervalSince(heartbeatAt) < 5
+        guard let heartbeatAt, !status.isFinal, now.timeIntervalSince(heartbeatAt) < 5 else { return false }
+        guard let pid, let id = pid_t(exactly: pid) else { return true }
+        return kill(id, 0) == 0 || errno == EPERM
     }
 
     /// A content hash of a plan's text (FNV-1a, 64 bits), to notice a changed plan file.

@@ -48,7 +48,10 @@ struct PlanInput: ParsableArguments {
 
     /// The stdlib folder: `--stdlib`, `$TIDE_STDLIB`, then a `stdlib/` (or `share/tide/stdlib/`)
     /// found walking up from the executable, then `./stdlib`.
-    func stdlibPath() -> String? {
+    func stdlibPath() -> String? { Self.findStdlib(explicit: stdlib) }
+
+    /// Finds the stdlib folder (see ``stdlibPath()``).
+    static func findStdlib(explicit stdlib: String?) -> String? {
         if let stdlib { return stdlib }
         if let path = ProcessInfo.processInfo.environment["TIDE_STDLIB"], !path.isEmpty { return path }
         let fileManager = FileManager.default

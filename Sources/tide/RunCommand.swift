@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Tide
 
-/// `tide run PLAN.lua`: runs a plan and reports on it.
+/// `tide run PLAN.lua`: runs a plan, recording it in the store, and reports on it.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -11,21 +11,19 @@ struct RunCommand: AsyncParsableCommand {
             On a terminal a live progress line is drawn; otherwise one line per event. With --json the \
             events and messages are printed as NDJSON ({"event": …} / {"message": …} per line) and the \
             last line is {"result": <ExecutionResult>}. The first Ctrl-C cancels the execution \
-            gracefully, a second one stops at once.
+            gracefully, a second one stops at once. The execution is recorded in the store \
+            (.tide/tide.db beside the plan) unless --in-memory is given; `tide resume ID` continues it \
+            after a crash.
             Exit codes: 0 completed, 1 failed, 2 invalid plan, 64 bad usage, 130 cancelled by Ctrl-C.
             """
     )
 
     @OptionGroup var input: PlanInput
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var storage: StoreOptions
 
     @Option(help: "Most tasks running at once (overrides the plan's concurrency).")
     var concurrency: Int?
-
-    @Flag(help: "Print events, messages and the final result as JSON lines.")
-    var json = false
-
-    @Flag(help: "Print only the summary.")
-    var quiet = false
 
     @Option(
         name: .customLong("pool"),
@@ -34,16 +32,16 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "type=capacity[@costPerUnitSecond]"))
     var pools: [String] = []
 
+    @Flag(help: "Keep the execution in memory only: nothing is recorded, it cannot be resumed.")
+    var inMemory = false
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-        if json && quiet { throw ValidationError("--json and --quiet cannot be used together") }
         _ = try parsedPools()
     }
 
     func run() async throws {
-        let mode: RunReporter.Mode =
-            json ? .json : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
-        let reporter = RunReporter(mode: mode)
+        let mode = output.mode
         let clock = EngineClock.continuous
         let options = LuaPlanOptions(
             clock: clock, maxConcurrency: concurrency,
@@ -52,42 +50,23 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
             })
         let loaded = try await input.load(options: options)
-        let engine = DefaultExecutionEngine(
-            clock: clock, configuration: EngineConfiguration(pools: try resourcePools(declared: loaded.pools)))
-        let executionId = try await engine.start(loaded.plan)
-        let interrupts = Interrupts {
-            Task { try? await engine.cancel(executionId) }
-        }
-        if mode != .quiet {
-            var seenEvents = 0
-            var seenMessages = 0
-            for await update in try await engine.monitor(executionId) {
-                let events = try await engine.events(of: executionId, after: seenEvents)
-                let messages = try await engine.messages(of: executionId, after: seenMessages)
-                seenEvents = events.last.flatMap { Int($0.id) } ?? seenEvents
-                seenMessages += messages.count
-                reporter.show(update, events: events, messages: messages)
+        let store = inMemory ? nil : try storage.openForPlan(at: input.plan)
+        let executionId = UUID().uuidString.lowercased()
+        if let store {
+            try failing {
+                try store.create(
+                    StoredExecution(
+                        id: executionId, planId: loaded.plan.id, planName: loaded.plan.name,
+                        planFile: URL(fileURLWithPath: input.plan).standardizedFileURL.path, planSource: loaded.source,
+                        totalTasks: loaded.plan.tasks.count, variables: loaded.plan.variables,
+                        pid: Int(ProcessInfo.processInfo.processIdentifier)))
             }
         }
-        let result = try await engine.result(of: executionId)
-        reporter.finish(result)
-        switch result.status {
-        case .completed: return
-        case .cancelled where interrupts.interrupted: throw ExitCode(130)
-        default: throw ExitCode(1)
-        }
-    }
-
-    /// The pools the engine gets: defaults for this machine, then the plan's, then `--pool`.
-    private func resourcePools(declared: [ResourcePool]) throws -> [ResourcePool] {
-        var byType: [String: ResourcePool] = [:]
-        let info = ProcessInfo.processInfo
-        byType["computational"] = ResourcePool(type: "computational", capacity: Double(info.activeProcessorCount))
-        byType["memory"] = ResourcePool(
-            type: "memory", capacity: Double(info.physicalMemory >> 20), attributes: ["unit": "MiB"])
-        for pool in declared { byType[pool.type] = pool }
-        for pool in try parsedPools() { byType[pool.type] = pool }
-        return byType.values.sorted { $0.type < $1.type }
+        let session = ExecutionSession(
+            loaded: loaded, store: store, mode: mode,
+            pools: ExecutionSession.pools(declared: loaded.pools, options: try parsedPools()), clock: clock)
+        let code = try await session.run(executionId: executionId)
+        if code != 0 { throw ExitCode(code) }
     }
 
     private func parsedPools() throws -> [ResourcePool] {
@@ -101,8 +80,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError(
                     "--pool \(text): write --pool type=capacity or --pool type=capacity@costPerUnitSecond")
             }
-            return ResourcePool(
-                type: parts[0], capacity: capacity, costPerUnitSecond: cost)
+            return ResourcePool(type: parts[0], capacity: capacity, costPerUnitSecond: cost)
         }
     }
 }

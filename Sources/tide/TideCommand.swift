@@ -10,6 +10,10 @@ struct TideCommand: AsyncParsableCommand {
             Exit codes: 0 completed, 1 failed, 2 invalid plan, 64 bad usage, 130 cancelled by Ctrl-C.
             """,
         version: "0.5.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, GraphCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, GraphCommand.self, ResumeCommand.self, PauseCommand.self,
+            CancelCommand.self, ListCommand.self, StatusCommand.self, ShowCommand.self, LogsCommand.self,
+            CheckpointsCommand.self, RestoreCommand.self, PruneCommand.self,
+        ]
     )
 }

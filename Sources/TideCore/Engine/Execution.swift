@@ -218,7 +218,9 @@ actor Execution {
 
     /// The events recorded after sequence number `sequence` (event ids are sequence numbers).
     func events(after sequence: Int) -> [ExecutionEvent] {
-        let start = min(max(sequence, 0), timeline.count)
+        // A resumed execution's timeline starts after the events of the run before.
+        let base = timeline.first.flatMap { Int($0.id) }.map { $0 - 1 } ?? 0
+        let start = min(max(sequence - base, 0), timeline.count)
         if start == timeline.count { return [] }
         if timeline[start].id == String(sequence + 1) { return Array(timeline[start...]) }
         return timeline.filter { (Int($0.id) ?? 0) > sequence }

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Tide
+
+/// Sends a control request to the process running an execution and waits for its answer.
+enum ControlRequest {
+    static func send(_ command: String, to execution: StoredExecution, in store: ExecutionStore) async throws {
+        guard execution.isLive() else {
+            let heard =
+                execution.heartbeatAt.map { " (last heard from \(Int(Date().timeIntervalSince($0))) s ago)" } ?? ""
+            Terminal.standardError.write(
+                "tide: execution \(execution.id) is \(execution.status.rawValue) and not running in any process\(heard)"
+                    + (execution.status.isFinal ? "\n" : "; `tide resume \(execution.id)` continues it here\n"))
+            throw ExitCode(1)
+        }
+        let request = try failing { try store.requestControl(execution.id, command) }
+        // The running process looks four times a second; give it a few seconds.
+        for _ in 0..<50 {
+            if let outcome = try failing({ try store.controlOutcome(request) }) {
+                guard outcome == "ok" else {
+                    Terminal.standardError.write("tide: \(outcome)\n")
+                    throw ExitCode(1)
+                }
+                print("\(command == "cancel" ? "cancelling" : command + "d") execution \(execution.id)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Terminal.standardError.write(
+            "tide: process \(execution.pid ?? 0) did not answer within 5 s; the request stays queued for it\n")
+        throw ExitCode(1)
+    }
+}
+
+/// `tide pause ID`: pauses an execution running in another tide process.
+struct PauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Pause an execution running in another tide process.")
+
+    @Argument(help: "The execution id (or a unique prefix of it).")
+    var id: String
+
+    @OptionGroup var storage: StoreOptions
+
+    func run() async throws {
+        let store = try storage.openExisting()
+        try await ControlRequest.send("pause", to: try failing { try store.execution(matching: id) }, in: store)
+    }
+}
+
+/// `tide cancel ID`: cancels an execution running in another tide process.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel an execution running in another tide process.")
+
+    @Argument(help: "The execution id (or a unique prefix of it).")
+    var id: String
+
+    @OptionGroup var storage: StoreOptions
+
+    func run() async throws {
+        let store = try storage.openExisting()
+        try await ControlRequest.send("cancel", to: try failing { try store.execution(matching: id) }, in: store)
+    }
+}

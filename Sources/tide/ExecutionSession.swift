@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Tide
+
+/// One execution run by this process: the engine, the store, the live output, Ctrl-C, and the
+/// requests other `tide` processes leave in the store (`tide pause/resume/cancel`).
+struct ExecutionSession {
+    let loaded: LuaPlan
+    let store: ExecutionStore?
+    let mode: RunReporter.Mode
+    let pools: [ResourcePool]
+    let clock: EngineClock
+
+    /// Runs the execution (a new one, or one resumed from `point`) to its end and returns the exit
+    /// code: 0 completed, 1 failed, 130 cancelled by Ctrl-C.
+    func run(executionId: String, resumingFrom point: ResumePoint? = nil) async throws -> Int32 {
+        let reporter = RunReporter(mode: mode)
+        let engine = DefaultExecutionEngine(
+            clock: clock, configuration: EngineConfiguration(pools: pools), journal: store)
+        let id = try await engine.start(loaded.plan, executionId: executionId, resumingFrom: point)
+        if let store, mode != .json {
+            Terminal.standardError.write("tide: execution \(id), recorded in \(store.path)\n")
+        }
+        let interrupts = Interrupts {
+            Task { try? await engine.cancel(id) }
+        }
+        let controller = store.map { store in
+            Task { await Self.serveControls(store: store, engine: engine, executionId: id) }
+        }
+        defer { controller?.cancel() }
+        if mode != .quiet {
+            var seenEvents = point?.lastEventSequence ?? 0
+            var seenMessages = 0
+            for await update in try await engine.monitor(id) {
+                let events = try await engine.events(of: id, after: seenEvents)
+                let messages = try await engine.messages(of: id, after: seenMessages)
+                seenEvents = events.last.flatMap { Int($0.id) } ?? seenEvents
+                seenMessages += messages.count
+                reporter.show(update, events: events, messages: messages)
+            }
+        }
+        let result = try await engine.result(of: id)
+        reporter.finish(result)
+        switch result.status {
+        case .completed: return 0
+        case .cancelled where interrupts.interrupted: return 130
+        default: return 1
+        }
+    }
+
+    /// Writes a heartbeat every second and applies control requests from other processes, four
+    /// times a second, until cancelled.
+    private static func serveControls(store: ExecutionStore, engine: DefaultExecutionEngine, executionId: String)
+        async
+    {
+        var ticks = 0
+        while !Task.isCancelled {
+            if ticks % 4 == 0 { try? store.heartbeat(executionId) }
+            ticks += 1
+            for request in (try? store.pendingControls(executionId)) ?? [] {
+                var outcome = "ok"
+                do {
+                    switch request.command {
+                    case "pause": try await engine.pause(executionId)
+                    case "resume": try await engine.resume(executionId)
+                    case "cancel": try await engine.cancel(executionId)
+                    default: outcome = "unknown command '\(request.command)'"
+                    }
+                } catch {
+                    outcome = "\(error)"
+                }
+                try? store.markApplied(request.id, outcome: outcome)
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// The pools the engine gets: defaults for this machine, then the plan's, then `--pool`.
+    static func pools(declared: [ResourcePool], options: [ResourcePool]) -> [ResourcePool] {
+        var byType: [String: ResourcePool] = [:]
+        let info = ProcessInfo.processInfo
+        byType["computational"] = ResourcePool(type: "computational", capacity: Double(info.activeProcessorCount))
+        byType["memory"] = ResourcePool(
+            type: "memory", capacity: Double(info.physicalMemory >> 20), attributes: ["unit": "MiB"])
+        for pool in declared { byType[pool.type] = pool }
+        for pool in options { byType[pool.type] = pool }
+        return byType.values.sorted { $0.type < $1.type }
+    }
+}
+
+/// The output options `run`, `resume` and `restore` share.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print events, messages and the final result as JSON lines.")
+    var json = false
+
+    @Flag(help: "Print only the summary.")
+    var quiet = false
+
+    func validate() throws {
+        if json && quiet { throw ValidationError("--json and --quiet cannot be used together") }
+    }
+
+    var mode: RunReporter.Mode {
+        json ? .json : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
+    }
+}
