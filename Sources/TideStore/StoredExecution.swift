@@ -9,24 +9,29 @@ public import TideCore
 public struct StoredExecution: Sendable, Hashable {
     /// The execution id.
     public var id: String
-    /// The plan's id and name.
+    /// The plan's id.
     public var planId: String
+    /// The plan's name.
     public var planName: String
     /// The plan file's path as given when the execution started.
     public var planFile: String
-    /// The plan file's text when the execution started, and its hash.
+    /// The plan file's text when the execution started.
     public var planSource: String
+    /// The hash of ``planSource`` (``hash(_:)``).
     public var planHash: String
     /// The last committed status.
     public var status: ExecutionStatus
     /// Tasks in the plan.
     public var totalTasks: Int
-    /// When the execution was created, last written, and ended.
+    /// When the execution was created.
     public var createdAt: Date
+    /// When its record was last written.
     public var updatedAt: Date
+    /// When it ended, if it did.
     public var completedAt: Date?
-    /// The process running it and its last sign of life (it writes one every second).
+    /// The process running it (or that last ran it).
     public var pid: Int?
+    /// That process's last sign of life (it writes one every second).
     public var heartbeatAt: Date?
     /// The execution variables as last committed.
     public var variables: [String: JSONValue]
