@@ -118,9 +118,21 @@ enum TideProcess {
         var description: String { "tide \(arguments.joined(separator: " ")) hung: killed after 120 s" }
     }
 
-    /// What the process has written to standard output so far.
+    /// What the process has written to standard output (and standard error) so far.
     struct Output {
         let path: String
+        let errorPath: String
+
+        /// Polls (a bounded number of times) until standard error contains `text`.
+        func waitForError(_ text: String) throws -> Bool {
+            for _ in 0..<20_000 {
+                if let content = try? String(contentsOfFile: errorPath, encoding: .utf8), content.contains(text) {
+                    return true
+                }
+                usleep(1000)
+            }
+            return false
+        }
 
         /// Polls (a bounded number of times) until the output contains `text`.
         func waitFor(_ text: String) throws -> Bool {
@@ -139,7 +151,10 @@ enum TideProcess {
             .appendingPathComponent("tide")
     }
 
-    static func run(_ arguments: [String], during: ((Process, Output) throws -> Void)? = nil) throws -> Outcome {
+    /// Runs `tide` with `arguments`; the store is `database` (a fresh temporary file by default).
+    static func run(
+        _ arguments: [String], database: String? = nil, during: ((Process, Output) throws -> Void)? = nil
+    ) throws -> Outcome {
         let folder = try temporaryFolder()
         let outPath = folder.appendingPathComponent("stdout").path
         let errPath = folder.appendingPathComponent("stderr").path
@@ -151,13 +166,14 @@ enum TideProcess {
         process.currentDirectoryURL = repositoryRoot
         var environment = ProcessInfo.processInfo.environment
         environment["TIDE_STDLIB"] = stdlibPath
+        environment["TIDE_DB"] = database ?? folder.appendingPathComponent("tide.db").path
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
-        try during?(process, Output(path: outPath))
+        try during?(process, Output(path: outPath, errorPath: errPath))
         if finished.wait(timeout: .now() + 120) == .timedOut {
             process.terminate()
             throw Hung(arguments: arguments)
