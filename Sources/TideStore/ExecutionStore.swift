@@ -188,7 +188,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                     final.status.rawValue, now, (final.completedAt ?? Date()).timeIntervalSince1970,
                     JSONText.encode(codable: final), id,
                 ])
-        } else {
+        } else if batch.statusChanged {
             try db.execute(
                 sql: "UPDATE executions SET status = ?, updatedAt = ? WHERE id = ?",
                 arguments: [batch.status.rawValue, now, id])

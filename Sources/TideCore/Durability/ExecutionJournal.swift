@@ -3,8 +3,9 @@
 /// With a journal, the engine keeps this contract: a task's completion, its result and its state
 /// are committed before any task that depends on it starts, and an event reaches monitors only
 /// once it is committed. Commits are grouped: while one commit runs, the next batch gathers
-/// everything that happens meanwhile, so a busy execution writes many events per transaction and
-/// a quiet one waits for no timer. `TideStore`'s SQLite store is the journal the `tide` tool uses;
+/// everything that happens meanwhile, so a busy execution writes many events per transaction.
+/// Changes nothing waits for (a task started, a message) gather for at most a few milliseconds;
+/// a completion is committed at once. `TideStore`'s SQLite store is the journal the `tide` tool uses;
 /// without one, executions live in memory only.
 public protocol ExecutionJournal: Sendable {
     /// Writes a batch in one transaction and returns once it is durable.
@@ -20,6 +21,8 @@ public struct JournalBatch: Sendable {
     public var executionId: String = ""
     /// Its status when the batch was taken.
     public var status: ExecutionStatus = .pending
+    /// Whether the status changed since the previous commit.
+    public var statusChanged = true
     /// New events, in order (their ids are sequence numbers).
     public var events: [ExecutionEvent] = []
     /// New messages with their sequence numbers (1-based, in order).

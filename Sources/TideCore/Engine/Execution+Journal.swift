@@ -4,26 +4,49 @@ extension Execution {
     /// Whether changes go to a journal (one is set and no commit has failed).
     var isJournaling: Bool { journal != nil && journalFailure == nil }
 
-    /// Starts a commit of the gathered changes unless one is running; the one running starts the
-    /// next when it ends. This is the group commit: under load many events share a transaction,
-    /// and nothing waits for a timer.
+    /// How long changes that nothing waits for (a task started, a message) may gather before
+    /// they are committed; a completion, which a dependent waits for, is committed at once.
+    static var gatherDelay: Duration { .milliseconds(2) }
+
+    /// Commits the gathered changes: at once when a completion or the end waits for them, else
+    /// within ``gatherDelay``; never two commits at a time. While one commit runs, the next batch
+    /// gathers everything that happens meanwhile — the group commit: under load many events share
+    /// a transaction.
     func scheduleCommit() {
+        guard journal != nil, journalFailure == nil, !commitInFlight, !batch.isEmpty else { return }
+        let urgent = !awaitingCommit.isEmpty || batch.finalResult != nil
+        if urgent {
+            startCommit()
+        } else if !gatherTimerArmed {
+            gatherTimerArmed = true
+            Task { [self] in
+                // Real time, not the engine's clock: this batches I/O, it is not execution time.
+                try? await Task.sleep(for: Self.gatherDelay)
+                gatherTimerArmed = false
+                startCommit()
+            }
+        }
+    }
+
+    private func startCommit() {
         guard let journal, journalFailure == nil, !commitInFlight, !batch.isEmpty else { return }
         commitInFlight = true
         var outgoing = batch
         batch = JournalBatch()
         outgoing.executionId = id
         outgoing.status = status
+        outgoing.statusChanged = status != lastCommittedStatus
+        lastCommittedStatus = status
         let completions = awaitingCommit
         awaitingCommit.removeAll()
         let upTo = (events: timeline.count, messages: messages.count)
         let isFinal = outgoing.finalResult != nil
-        Task { [self] in
+        Task { [self] in  // isolated to this actor: only the commit itself runs elsewhere
             do {
                 try await journal.commit(outgoing)
-                await committed(completions, upTo: upTo, final: isFinal)
+                committed(completions, upTo: upTo, final: isFinal)
             } catch {
-                await commitFailed(error, completions)
+                commitFailed(error, completions)
             }
         }
     }

@@ -79,6 +79,8 @@ actor Execution {
     let resumePoint: ResumePoint?
     var batch = JournalBatch()
     var commitInFlight = false
+    var gatherTimerArmed = false
+    var lastCommittedStatus: ExecutionStatus?
     /// How much of the in-memory timeline and message log is committed (and published).
     var committedEvents = 0
     var committedMessages = 0
