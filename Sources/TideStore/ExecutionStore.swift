@@ -31,7 +31,13 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
     ///
     /// - Throws: ``StoreError`` for a file that is not a Tide database, is corrupt, was written by a
     ///   newer Tide, is locked, or cannot be created; the file is left as it was.
-    public init(path: String, durability: Durability = .process) throws(StoreError) {
+    public convenience init(path: String, durability: Durability = .process) throws(StoreError) {
+        try self.init(path: path, durability: durability, busyTimeout: 10, maxPageCount: nil)
+    }
+
+    /// Opens a store with a lock wait and a size cap of its own (tests use them to provoke a locked
+    /// database and a full disk).
+    package init(path: String, durability: Durability, busyTimeout: Double, maxPageCount: Int?) throws(StoreError) {
         self.path = path
         self.durability = durability
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -42,11 +48,12 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
         }
         var configuration = Configuration()
         configuration.journalMode = .wal
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         let synchronous = durability == .power ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
@@ -376,7 +383,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
     }
 
     /// The execution's last durable state: what a resume starts from.
-    public func resumePoint(of id: String) throws(StoreError) -> ResumePoint {
+    public func lastDurableState(of id: String) throws(StoreError) -> ResumePoint {
         try read { db in
             var completed: [String: JSONValue] = [:]
             var states: [String: JSONValue] = [:]
@@ -427,6 +434,25 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                     arguments: [states[taskId].map(JSONText.encode), id, taskId])
             }
         }
+    }
+
+    /// The resume point of an execution with recorded events (``ExecutionJournal``); `nil` for one
+    /// not in the store or with no events yet. The execution is marked as run by this process.
+    ///
+    /// - Throws: ``StoreError`` if the execution completed.
+    public func resumePoint(of executionId: String) async throws -> ResumePoint? {
+        let known = try read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT status, (SELECT count(*) FROM events WHERE executionId = ?) AS events "
+                    + "FROM executions WHERE id = ?", arguments: [executionId, executionId])
+        }
+        guard let known, (known["events"] as Int? ?? 0) > 0 else { return nil }
+        if (known["status"] as String?) == ExecutionStatus.completed.rawValue {
+            throw StoreError("execution '\(executionId)' completed; there is nothing to resume")
+        }
+        try claim(executionId, pid: Int(ProcessInfo.processInfo.processIdentifier))
+        return try lastDurableState(of: executionId)
     }
 
     // MARK: - Control from other processes

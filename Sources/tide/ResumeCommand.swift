@@ -43,7 +43,7 @@ struct ResumeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
-        let point = try failing { try store.resumePoint(of: execution.id) }
+        let point = try failing { try store.lastDurableState(of: execution.id) }
         try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
         let session = ExecutionSession(
             loaded: loaded, store: store, mode: output.mode,
@@ -82,7 +82,7 @@ struct RestoreCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
-        var point = try failing { try store.resumePoint(of: execution.id) }
+        var point = try failing { try store.lastDurableState(of: execution.id) }
         let results = checkpoint.metadata["results"]
         point.completed = Dictionary(
             uniqueKeysWithValues: checkpoint.state.completedTasks.map { ($0, results?[$0] ?? .null) })

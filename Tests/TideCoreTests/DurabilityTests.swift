@@ -66,6 +66,26 @@ struct DurabilityTests {
         #expect(batches.count < result.timeline.count, "commits are grouped")
     }
 
+    @Test func monitor_whenItStartsWhileTheEndIsBeingCommitted_getsTheFinalUpdate() async throws {
+        let journal = RecordingJournal()
+        let engine = DefaultExecutionEngine(journal: journal)
+        journal.hold()
+        let id = try await engine.start(
+            ExecutionPlan(id: "p", tasks: [PlanTask(id: "a") { _ in throw ExecutionError(code: "NO", message: "no") }]))
+        var final = false
+        for _ in 0..<100_000 where !final {
+            final = try await engine.getStatus(id).isFinal
+            await Task.yield()
+        }
+        #expect(final)
+        let updates = try await engine.monitor(id)
+        journal.release()
+        var last: ExecutionUpdate?
+        for await update in updates { last = update }
+        #expect(last?.status == .failed)
+        #expect(try await engine.result(of: id).status == .failed)
+    }
+
     @Test func journal_whenACommitFails_stopsTheExecutionWithStoreError() async throws {
         struct DiskFull: Error, CustomStringConvertible { var description: String { "disk full" } }
         let journal = RecordingJournal()

@@ -38,6 +38,8 @@ struct DurableCommandLineTests {
         let list = try workspace.tide("list")
         #expect(list.status == 0)
         #expect(list.stdout.contains(id) && list.stdout.contains("COMPLETED") && list.stdout.contains("3/3"))
+        let explicit = try TideProcess.run(["list", "--db", workspace.database], database: "/nonexistent/other.db")
+        #expect(explicit.stdout.contains(id), "--db wins over $TIDE_DB")
         let status = try workspace.tide("status", String(id.prefix(8)))
         #expect(status.stdout.contains("status     COMPLETED"))
         #expect(status.stdout.contains("progress   3/3 tasks completed (100.0%)"))
@@ -95,7 +97,7 @@ struct DurableCommandLineTests {
             } }
             """)
         #expect(try workspace.tide("run", plan).status == 1)
-        FileManager.default.createFile(atPath: marker, contents: nil)
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
         let id = try workspace.onlyExecution().id
         let resumed = try workspace.tide("resume", id, "--json")
         #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -51,7 +51,7 @@ struct ExecutionStoreTests {
         ]
         try await store.commit(second)
 
-        let point = try store.resumePoint(of: "e1")
+        let point = try store.lastDurableState(of: "e1")
         #expect(point.completed == ["a": ["rows": 3]])
         #expect(point.taskStates == ["a": ["step": 2], "b": ["half": true]])
         #expect(point.attempts == ["a": 1, "b": 1])
@@ -173,5 +173,77 @@ struct ExecutionStoreTests {
         #expect(try store.events(of: "run").map(\.id) == result.timeline.map(\.id))
         #expect(try store.taskOutcomes(of: "run").count == 21)
         #expect(try store.integrityCheck() == "ok")
+    }
+}
+
+@Suite("The SQLite store under faults")
+struct StoreFaultTests {
+    @Test func commit_whenTheDiskIsFull_stopsTheExecutionAndKeepsWhatWasCommitted() async throws {
+        let path = temporaryStorePath()
+        _ = try ExecutionStore(path: path)  // the schema, before the cap
+        let pages = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+        }
+        let store = try ExecutionStore(path: path, durability: .process, busyTimeout: 1, maxPageCount: pages + 4)
+        try store.create(
+            StoredExecution(
+                id: "full", planId: "p", planName: "p", planFile: "p.lua", planSource: "", totalTasks: 200,
+                variables: [:]))
+        let big = JSONValue.string(String(repeating: "x", count: 4000))
+        let plan = ExecutionPlan(
+            id: "p", maxConcurrency: 1,
+            tasks: (1...200).map { n in PlanTask(id: "t\(n)", dependencies: n > 1 ? ["t\(n - 1)"] : []) { _ in big } })
+        let result = try await DefaultExecutionEngine(journal: store).execute(plan, executionId: "full")
+        #expect(result.status == .failed)
+        #expect(result.error?.code == "STORE_ERROR")
+        #expect(result.error?.message.contains("is full") == true)
+        #expect(try store.integrityCheck() == "ok")
+        let events = try store.events(of: "full")
+        #expect(!events.isEmpty)
+        #expect(events.map(\.id) == events.indices.map { String($0 + 1) }, "what was committed is whole")
+    }
+
+    @Test func open_whenAnotherProcessHoldsTheLock_saysItIsLocked() throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path, durability: .process, busyTimeout: 0.05, maxPageCount: nil)
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the lock must outlive the access
+        let holder = try DatabaseQueue(path: path, configuration: configuration)
+        try holder.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+        defer { try? holder.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") } }
+        do {
+            try store.create(
+                StoredExecution(
+                    id: "x", planId: "p", planName: "p", planFile: "p.lua", planSource: "", totalTasks: 1,
+                    variables: [:]))
+            Issue.record("a write went through an exclusive lock")
+        } catch {
+            #expect(error.message.contains("is locked by another process"))
+        }
+    }
+
+    @Test func execute_whenTheJournalKnowsTheId_resumesInsteadOfStartingAgain() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(
+            StoredExecution(
+                id: "again", planId: "p", planName: "p", planFile: "p.lua", planSource: "", totalTasks: 2,
+                variables: [:]))
+        let failing = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { _ in "a done" },
+                PlanTask(id: "b", dependencies: ["a"]) { _ in throw ExecutionError(code: "NOT_YET", message: "later") },
+            ])
+        #expect(
+            try await DefaultExecutionEngine(journal: store).execute(failing, executionId: "again").status == .failed)
+        let fixed = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { _ in throw ExecutionError(code: "RAN_AGAIN", message: "a must not run again") },
+                PlanTask(id: "b", dependencies: ["a"]) { ctx in ctx.upstreamResults["a"] ?? .null },
+            ])
+        let result = try await DefaultExecutionEngine(journal: store).execute(fixed, executionId: "again")
+        #expect(result.status == .completed)
+        #expect(result.result == ["b": "a done"])
+        #expect(result.timeline.first?.type == .recoveryInitiated)
     }
 }

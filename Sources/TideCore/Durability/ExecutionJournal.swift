@@ -13,6 +13,18 @@ public protocol ExecutionJournal: Sendable {
     /// - Throws: Any error; the engine then stops the execution with `STORE_ERROR` (what was
     ///   committed before stays committed).
     func commit(_ batch: JournalBatch) async throws
+
+    /// The last durable state of an execution this journal has recorded events for, or `nil` if it
+    /// has none: the engine then starts the execution afresh. Used when an execution is started
+    /// with an id the journal knows (``DefaultExecutionEngine/start(_:executionId:)``).
+    ///
+    /// - Throws: An error if the execution cannot be resumed (it completed, its record is unreadable).
+    func resumePoint(of executionId: String) async throws -> ResumePoint?
+}
+
+extension ExecutionJournal {
+    /// A journal that cannot resume executions: every start is a fresh one.
+    public func resumePoint(of executionId: String) async throws -> ResumePoint? { nil }
 }
 
 /// The changes of one execution since the previous commit.

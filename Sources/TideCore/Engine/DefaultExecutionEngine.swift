@@ -63,8 +63,13 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     ///   - plan: The plan.
     ///   - executionId: The id to use; a new UUID by default.
     /// - Throws: ``TideError`` `INVALID_PLAN` with every problem, or `DUPLICATE_EXECUTION`.
+    ///
+    /// With a journal that has recorded this execution id before (a process running it died), the
+    /// execution resumes from its last durable state instead of starting afresh.
     public func start(_ plan: ExecutionPlan, executionId: String? = nil) async throws -> String {
-        try await start(plan, executionId: executionId, resumingFrom: nil)
+        var point: ResumePoint?
+        if let executionId, let journal { point = try await journal.resumePoint(of: executionId) }
+        return try await start(plan, executionId: executionId, resumingFrom: point)
     }
 
     /// Starts an execution again from a resume point (its last durable state, or a stored
@@ -109,6 +114,13 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     ///   error: its result has status `FAILED` and an `error`.
     public func execute(_ plan: ExecutionPlan) async throws -> ExecutionResult {
         let id = try await start(plan)
+        return try await result(of: id)
+    }
+
+    /// Runs a plan to its end under a given execution id; with a journal that knows the id, the
+    /// execution resumes from its last durable state (completed tasks do not run again).
+    public func execute(_ plan: ExecutionPlan, executionId: String) async throws -> ExecutionResult {
+        let id = try await start(plan, executionId: executionId)
         return try await result(of: id)
     }
 

@@ -58,9 +58,8 @@ extension Execution {
         for completion in completions where completion.epoch == epoch {
             scheduler.commitCompletion(completion.index)
         }
-        if final, let announcement = finalAnnouncement {
-            finalAnnouncement = nil
-            announceFinal(to: announcement.listeners, from: announcement.first)
+        if final && finalPending {
+            announcePendingFinal()
             return
         }
         let events = Array(timeline[min(committedEvents, upTo.events)..<upTo.events])
@@ -89,9 +88,8 @@ extension Execution {
         }
         awaitingCommit.removeAll()
         batch = JournalBatch()
-        if let announcement = finalAnnouncement {
-            finalAnnouncement = nil
-            announceFinal(to: announcement.listeners, from: announcement.first)
+        if finalPending {
+            announcePendingFinal()
             return
         }
         let events = Array(timeline[committedEvents...])
@@ -103,6 +101,15 @@ extension Execution {
             pendingStop = .fail(failure)
             wakeDriver()
         }
+    }
+
+    /// The final status is committed (or can no longer be): every monitor gets the final update,
+    /// with what it has not seen yet, and the waiters wake.
+    private func announcePendingFinal() {
+        finalPending = false
+        let listeners = Array(monitors.values)
+        monitors.removeAll()
+        announceFinal(to: listeners, from: (committedEvents, committedMessages))
     }
 
     /// Starts from a resume point: its completed tasks stay completed, attempts and the timeline

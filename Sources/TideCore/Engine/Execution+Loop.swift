@@ -197,8 +197,8 @@ extension Execution {
         status = final
         // Everything not yet published goes out with the final update.
         let firstUnpublished = (events: committedEvents, messages: committedMessages)
-        let listeners = monitors
-        monitors.removeAll()  // the final event goes out once, in the final update below
+        let listeners = isJournaling ? [:] : monitors
+        if !isJournaling { monitors.removeAll() }  // the final event goes out once, in the final update
         switch final {
         case .completed:
             record(.executionCompleted, "execution completed")
@@ -220,7 +220,8 @@ extension Execution {
             var final = result()
             final.timeline = []
             batch.finalResult = final
-            finalAnnouncement = (Array(listeners.values), firstUnpublished)
+            // Monitors (including ones that start meanwhile) hear of the end once it is committed.
+            finalPending = true
             scheduleCommit()
             return
         }

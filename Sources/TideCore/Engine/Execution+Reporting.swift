@@ -121,7 +121,7 @@ extension Execution {
         // Only what is committed: a monitor never sees an event a crash could still lose.
         let snapshot = update(
             events: Array(timeline[..<committedEvents]), messages: Array(messages[..<committedMessages]))
-        if status.isFinal && completedAt != nil && finalAnnouncement == nil {
+        if status.isFinal && completedAt != nil && !finalPending {
             channel.send(snapshot, final: true)
         } else {
             channel.send(snapshot)

@@ -86,8 +86,8 @@ actor Execution {
     var committedMessages = 0
     /// Completions waiting for their commit, with the epoch they belong to.
     var awaitingCommit: [(index: Int, epoch: Int)] = []
-    /// The final update and waiters, held back until the final status is committed.
-    var finalAnnouncement: (listeners: [UpdateChannel], first: (events: Int, messages: Int))?
+    /// Whether the final status waits for its commit before monitors and waiters hear of it.
+    var finalPending = false
     /// Set once a commit failed: the execution stops and the journal is no longer used.
     var journalFailure: ExecutionError?
 
@@ -174,7 +174,7 @@ actor Execution {
 
     /// The result once the execution reaches a final status.
     func finalResult() async -> ExecutionResult {
-        if status.isFinal && finalAnnouncement == nil { return result() }
+        if status.isFinal && !finalPending { return result() }
         return await withCheckedContinuation { finalWaiters.append($0) }
     }
 
