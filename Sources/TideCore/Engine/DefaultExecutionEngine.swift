@@ -1,6 +1,7 @@
 import Foundation
 
-/// Tide's engine: runs plans, keeps their state and history in memory, and answers the spec's calls.
+/// Tide's engine: runs plans, keeps their state and history in memory (and, with an
+/// ``ExecutionJournal``, durably), and answers the spec's calls.
 ///
 /// ```swift
 /// let engine = DefaultExecutionEngine()
