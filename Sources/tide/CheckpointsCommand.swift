@@ -7,14 +7,10 @@ struct CheckpointsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints", abstract: "List an execution's checkpoints (tide restore ID rolls back to one).")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
-
-    @OptionGroup var storage: StoreOptions
+    @OptionGroup var reference: ExecutionReference
 
     func run() async throws {
-        let store = try storage.openExisting()
-        let execution = try failing { try store.execution(matching: id) }
+        let (store, execution) = try reference.resolve()
         let checkpoints = try failing { try store.checkpoints(of: execution.id) }
         guard !checkpoints.isEmpty else {
             print("execution \(execution.id) has no checkpoints")

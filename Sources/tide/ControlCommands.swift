@@ -37,14 +37,11 @@ struct PauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause", abstract: "Pause an execution running in another tide process.")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
-
-    @OptionGroup var storage: StoreOptions
+    @OptionGroup var reference: ExecutionReference
 
     func run() async throws {
-        let store = try storage.openExisting()
-        try await ControlRequest.send("pause", to: try failing { try store.execution(matching: id) }, in: store)
+        let (store, execution) = try reference.resolve()
+        try await ControlRequest.send("pause", to: execution, in: store)
     }
 }
 
@@ -53,13 +50,10 @@ struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Cancel an execution running in another tide process.")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
-
-    @OptionGroup var storage: StoreOptions
+    @OptionGroup var reference: ExecutionReference
 
     func run() async throws {
-        let store = try storage.openExisting()
-        try await ControlRequest.send("cancel", to: try failing { try store.execution(matching: id) }, in: store)
+        let (store, execution) = try reference.resolve()
+        try await ControlRequest.send("cancel", to: execution, in: store)
     }
 }

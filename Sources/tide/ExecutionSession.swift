@@ -48,6 +48,19 @@ struct ExecutionSession {
         }
     }
 
+    /// Runs a recorded execution on in this process from `point`; exits with the run's code.
+    static func resume(
+        _ execution: StoredExecution, of loaded: LuaPlan, from point: ResumePoint, in store: ExecutionStore,
+        mode: RunReporter.Mode
+    ) async throws {
+        try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
+        let session = ExecutionSession(
+            loaded: loaded, store: store, mode: mode, pools: pools(declared: loaded.pools, options: []),
+            clock: .continuous)
+        let code = try await session.run(executionId: execution.id, resumingFrom: point)
+        if code != 0 { throw ExitCode(code) }
+    }
+
     /// Writes a heartbeat every second and applies control requests from other processes, four
     /// times a second, until cancelled.
     private static func serveControls(store: ExecutionStore, engine: DefaultExecutionEngine, executionId: String)

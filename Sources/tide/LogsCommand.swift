@@ -7,17 +7,13 @@ struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "Print an execution's log messages; --follow waits for more until it ends.")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
+    @OptionGroup var reference: ExecutionReference
 
     @Flag(name: .shortAndLong, help: "Keep printing new messages until the execution ends.")
     var follow = false
 
-    @OptionGroup var storage: StoreOptions
-
     func run() async throws {
-        let store = try storage.openExisting()
-        let execution = try failing { try store.execution(matching: id) }
+        let (store, execution) = try reference.resolve()
         var seen = 0
         while true {
             for (sequence, message) in try failing({ try store.messages(of: execution.id, after: seen) }) {

@@ -44,12 +44,7 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
         let point = try failing { try store.lastDurableState(of: execution.id) }
-        try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
-        let session = ExecutionSession(
-            loaded: loaded, store: store, mode: output.mode,
-            pools: ExecutionSession.pools(declared: loaded.pools, options: []), clock: .continuous)
-        let code = try await session.run(executionId: execution.id, resumingFrom: point)
-        if code != 0 { throw ExitCode(code) }
+        try await ExecutionSession.resume(execution, of: loaded, from: point, in: store, mode: output.mode)
     }
 }
 
@@ -89,14 +84,7 @@ struct RestoreCommand: AsyncParsableCommand {
         point.taskStates = checkpoint.state.taskStates
         point.variables = checkpoint.state.variables
         point.source = "checkpoint \(checkpoint.id)"
-        try failing {
-            try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates)
-            try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier))
-        }
-        let session = ExecutionSession(
-            loaded: loaded, store: store, mode: output.mode,
-            pools: ExecutionSession.pools(declared: loaded.pools, options: []), clock: .continuous)
-        let code = try await session.run(executionId: execution.id, resumingFrom: point)
-        if code != 0 { throw ExitCode(code) }
+        try failing { try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates) }
+        try await ExecutionSession.resume(execution, of: loaded, from: point, in: store, mode: output.mode)
     }
 }

@@ -7,17 +7,13 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show an execution's metrics analysis, resource usage and timeline.")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
+    @OptionGroup var reference: ExecutionReference
 
     @Flag(help: "Print the ExecutionResult as JSON.")
     var json = false
 
-    @OptionGroup var storage: StoreOptions
-
     func run() async throws {
-        let store = try storage.openExisting()
-        let execution = try failing { try store.execution(matching: id) }
+        let (store, execution) = try reference.resolve()
         var result =
             execution.result
             ?? ExecutionResult(

@@ -7,14 +7,10 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show an execution's status, progress and running tasks.")
 
-    @Argument(help: "The execution id (or a unique prefix of it).")
-    var id: String
-
-    @OptionGroup var storage: StoreOptions
+    @OptionGroup var reference: ExecutionReference
 
     func run() async throws {
-        let store = try storage.openExisting()
-        let execution = try failing { try store.execution(matching: id) }
+        let (store, execution) = try reference.resolve()
         let outcomes = try failing { try store.taskOutcomes(of: execution.id) }
         let completed = outcomes.values.filter { $0 == .completed }.count
         let failed = outcomes.values.filter { $0 == .failed }.count
