@@ -189,6 +189,11 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).log(level, message, taskId: nil, context: nil)
     }
 
+    /// Adds a custom event to an execution's timeline (alert handlers and hot-swap reports use it).
+    public func emit(_ executionId: String, _ description: String, data: JSONValue? = nil) async throws {
+        try await lookup(executionId).record(.custom, description, data: data)
+    }
+
     /// Takes a checkpoint of an execution now.
     public func createCheckpoint(_ executionId: String) async throws -> ExecutionCheckpoint {
         let execution = try lookup(executionId)

@@ -225,30 +225,39 @@ extension Execution {
     /// Asks the first applicable strategy (in registration order) what to do about a failure.
     private nonisolated func decide(_ failure: ExecutionError, index: Int, recoveries: Int) async -> RecoveryDecision {
         guard recoveries < configuration.maxRecoveryAttempts else { return .none }
-        guard let strategy = recovery.strategies(for: failure.code).first else { return .none }
+        let candidates = recovery.strategies(for: failure.code)
+        guard !candidates.isEmpty else { return .none }
         let context = await recoveryContext(for: failure, attempt: recoveries)
-        do {
-            let result = try await strategy.execute(context)
-            if let problem = problem(with: result, taskIndex: index) {
-                return .strategyFailed(recoveryFailure(strategy.id, problem, failure))
+        // The first strategy that does not decline decides (registration order).
+        for strategy in candidates {
+            do {
+                let result = try await strategy.execute(context)
+                if let problem = problem(with: result, taskIndex: index) {
+                    return .strategyFailed(recoveryFailure(strategy, problem, failure))
+                }
+                return .decided(result, strategyId: strategy.id, version: strategy.version)
+            } catch is RecoveryDeclined {
+                continue
+            } catch {
+                if Task.isCancelled { return .none }
+                return .strategyFailed(recoveryFailure(strategy, "it threw: \(error)", failure))
             }
-            return .decided(result, strategyId: strategy.id)
-        } catch {
-            if Task.isCancelled { return .none }
-            return .strategyFailed(recoveryFailure(strategy.id, "it threw: \(error)", failure))
         }
+        return .none
     }
 
-    private nonisolated func recoveryFailure(_ strategyId: String, _ problem: String, _ failure: ExecutionError)
-        -> ExecutionError
-    {
-        ExecutionError(
-            code: "RECOVERY_FAILED", message: "recovery strategy '\(strategyId)' failed: \(problem)",
-            taskId: failure.taskId, timestamp: clock.date(at: clock.now()), recoverable: false,
-            context: [
-                "strategyId": .string(strategyId), "originalCode": .string(failure.code),
-                "originalMessage": .string(failure.message),
-            ])
+    private nonisolated func recoveryFailure(
+        _ strategy: any RecoveryStrategy, _ problem: String, _ failure: ExecutionError
+    ) -> ExecutionError {
+        let name = strategy.version.map { "'\(strategy.id)' (version \($0))" } ?? "'\(strategy.id)'"
+        var context: [String: JSONValue] = [
+            "strategyId": .string(strategy.id), "originalCode": .string(failure.code),
+            "originalMessage": .string(failure.message),
+        ]
+        if let version = strategy.version { context["strategyVersion"] = .string(version) }
+        return ExecutionError(
+            code: "RECOVERY_FAILED", message: "recovery strategy \(name) failed: \(problem)",
+            taskId: failure.taskId, timestamp: clock.date(at: clock.now()), recoverable: false, context: context)
     }
 
     /// What is wrong with a strategy's answer, if anything.
@@ -319,23 +328,28 @@ extension Execution {
         case .strategyFailed(let recoveryError):
             record(.recoveryInitiated, recoveryError.message, taskId: taskId, data: ["success": false])
             failForGood(index, recoveryError)
-        case .decided(let result, let strategyId):
+        case .decided(let result, let strategyId, let version):
             records[index].recoveries += 1
+            var data: [String: JSONValue] = [
+                "strategyId": .string(strategyId), "action": .string(result.action.rawValue),
+                "success": .bool(result.success), "message": .string(result.message),
+            ]
+            if let version { data["strategyVersion"] = .string(version) }
+            if let state = result.newState {
+                data["newState"] = ["variables": .object(state.variables), "taskStates": .object(state.taskStates)]
+            }
+            let by = version.map { "'\(strategyId)' version \($0)" } ?? "'\(strategyId)'"
             record(
-                .recoveryInitiated,
-                "recovery '\(strategyId)' chose \(result.action.rawValue) for '\(taskId)': \(result.message)",
-                taskId: taskId,
-                data: [
-                    "strategyId": .string(strategyId), "action": .string(result.action.rawValue),
-                    "success": .bool(result.success), "message": .string(result.message),
-                ])
+                .recoveryInitiated, "recovery \(by) chose \(result.action.rawValue) for '\(taskId)': \(result.message)",
+                taskId: taskId, data: .object(data))
             switch result.action {
             case .retry:
                 if let state = result.newState {
                     variables = state.variables
                     for (taskId, taskState) in state.taskStates {
-                        if let target = indexById[taskId] { records[target].state = taskState }
+                        if let target = indexById[taskId] { setTaskState(target, taskState) }
                     }
+                    if isJournaling { batch.variables = variables }
                 }
                 scheduler.requeue(index)
             case .fallback:

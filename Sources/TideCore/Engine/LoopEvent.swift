@@ -29,7 +29,7 @@ enum RecoveryDecision: Sendable {
     /// No strategy applies (or the recovery cap is reached): the task fails for good.
     case none
     /// A strategy answered.
-    case decided(RecoveryResult, strategyId: String)
+    case decided(RecoveryResult, strategyId: String, version: String?)
     /// The strategy threw or answered nonsense: the task fails with this `RECOVERY_FAILED` error.
     case strategyFailed(ExecutionError)
 }
