@@ -512,7 +512,7 @@ struct TideAPI {
 
 /// Runs engine work for a script, turning the engine's errors into Lua errors with the same code,
 /// so scripts can `pcall` them and read `err.code`.
-private func engineCall<T>(_ work: () async throws -> T) async throws -> T {
+func engineCall<T>(_ work: () async throws -> T) async throws -> T {
     do {
         return try await work()
     } catch let error as ExecutionError {

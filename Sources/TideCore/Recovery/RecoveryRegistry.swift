@@ -21,6 +21,15 @@ public final class RecoveryRegistry: Sendable {
         }
     }
 
+    /// Replaces, in one step, the strategies with the given ids by `strategies` (appended in their
+    /// order): a failure at that moment sees either the old set or the new one, never a mix.
+    public func replace(_ ids: Set<String>, with strategies: [any RecoveryStrategy]) {
+        self.strategies.withLock { list in
+            list.removeAll { ids.contains($0.id) }
+            list.append(contentsOf: strategies)
+        }
+    }
+
     /// Removes the strategy with `id`, if any.
     public func remove(id: String) {
         strategies.withLock { $0.removeAll { $0.id == id } }
