@@ -9,7 +9,8 @@ public import TideCore
 /// - `tide.log.debug/info/warning/error(msg, context?)` and `print(…)`: a message in the execution
 ///   the call is about (or the host's log);
 /// - `tide.emit(description, data?)`: a custom event in that execution;
-/// - `tide.sleep(duration)`: a backoff that blocks nothing;
+/// - `tide.sleep(duration)`: a backoff that blocks nothing; `tide.now()`: the engine clock's time
+///   in seconds;
 /// - `tide.pause(id)`, `tide.resume(id)`, `tide.cancel(id)`, `tide.setConcurrency(id, n)`: control
 ///   an execution (alert handlers use them; the spec's auto-scaling).
 public final class LuaScripts: Sendable {

@@ -1,3 +1,4 @@
+import Foundation
 import Lua
 import TideCore
 
@@ -17,6 +18,7 @@ struct ScriptAPI {
             "log": .map(logs),
             "emit": .function(emit()),
             "sleep": .function(sleep()),
+            "now": .function(now()),
             "pause": .function(control("tide.pause") { try await $0.pause($1) }),
             "resume": .function(control("tide.resume") { try await $0.resume($1) }),
             "cancel": .function(control("tide.cancel") { try await $0.cancel($1) }),
@@ -116,6 +118,15 @@ struct ScriptAPI {
                 try await clock.sleep(for: duration)
                 return []
             }
+        }
+    }
+
+    /// `tide.now()`: the engine clock's time in seconds since 1970 (a manual clock in tests).
+    private func now() -> LuaReference {
+        let clock = self.clock
+        return lua.makeFunction(named: "tide.now") { frame in
+            frame.push(number: clock.date(at: clock.now()).timeIntervalSince1970)
+            return 1
         }
     }
 

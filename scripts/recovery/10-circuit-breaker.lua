@@ -13,7 +13,7 @@ return {
   description = string.format("aborts after more than %d failures of one error code within %d s", LIMIT, WINDOW),
   applicableErrors = { "*" },
   execute = function(context)
-    local code, now = context.error.code, context.error.timestamp
+    local code, now = context.error.code, tide.now()
     local times = recent[code] or {}
     local kept = {}
     for _, t in ipairs(times) do
