@@ -15,8 +15,9 @@ public actor LuaStrategyFolder {
         public var file: String
         /// The strategy in force from it, if any.
         public var id: String?
-        /// Its version and content hash.
+        /// The version in force.
         public var version: Int?
+        /// The content hash of the text in force.
         public var hash: String?
         /// The codes it handles.
         public var applicableErrors: [String]
