@@ -10,6 +10,8 @@ struct ExecutionSession {
     let mode: RunReporter.Mode
     let pools: [ResourcePool]
     let clock: EngineClock
+    let scripts: ScriptOptions
+    let stdlib: String?
 
     /// Runs the execution (a new one, or one resumed from `point`) to its end and returns the exit
     /// code: 0 completed, 1 failed, 130 cancelled by Ctrl-C.
@@ -17,7 +19,10 @@ struct ExecutionSession {
         let reporter = RunReporter(mode: mode)
         let engine = DefaultExecutionEngine(
             clock: clock, configuration: EngineConfiguration(pools: pools), journal: store)
+        let live = try await LiveScripts(engine: engine, options: scripts, stdlib: stdlib)
+        defer { live.stop() }
         let id = try await engine.start(loaded.plan, executionId: executionId, resumingFrom: point)
+        try await live.attach(id)
         if let store, mode != .json {
             Terminal.standardError.write("tide: execution \(id), recorded in \(store.path)\n")
         }
@@ -51,12 +56,12 @@ struct ExecutionSession {
     /// Runs a recorded execution on in this process from `point`; exits with the run's code.
     static func resume(
         _ execution: StoredExecution, of loaded: LuaPlan, from point: ResumePoint, in store: ExecutionStore,
-        mode: RunReporter.Mode
+        mode: RunReporter.Mode, scripts: ScriptOptions, stdlib: String?
     ) async throws {
         try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
         let session = ExecutionSession(
             loaded: loaded, store: store, mode: mode, pools: pools(declared: loaded.pools, options: []),
-            clock: .continuous)
+            clock: .continuous, scripts: scripts, stdlib: stdlib)
         let code = try await session.run(executionId: execution.id, resumingFrom: point)
         if code != 0 { throw ExitCode(code) }
     }

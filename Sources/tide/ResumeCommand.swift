@@ -24,6 +24,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var loading: PlanLoading
+    @OptionGroup var scripts: ScriptOptions
 
     func run() async throws {
         let store = try storage.openExisting()
@@ -44,7 +45,9 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
         let point = try failing { try store.lastDurableState(of: execution.id) }
-        try await ExecutionSession.resume(execution, of: loaded, from: point, in: store, mode: output.mode)
+        try await ExecutionSession.resume(
+            execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
+            stdlib: PlanInput.findStdlib(explicit: loading.stdlib))
     }
 }
 
@@ -65,6 +68,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var loading: PlanLoading
+    @OptionGroup var scripts: ScriptOptions
 
     func run() async throws {
         let store = try storage.openExisting()
@@ -85,6 +89,8 @@ struct RestoreCommand: AsyncParsableCommand {
         point.variables = checkpoint.state.variables
         point.source = "checkpoint \(checkpoint.id)"
         try failing { try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates) }
-        try await ExecutionSession.resume(execution, of: loaded, from: point, in: store, mode: output.mode)
+        try await ExecutionSession.resume(
+            execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
+            stdlib: PlanInput.findStdlib(explicit: loading.stdlib))
     }
 }

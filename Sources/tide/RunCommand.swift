@@ -21,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var input: PlanInput
     @OptionGroup var output: OutputOptions
     @OptionGroup var storage: StoreOptions
+    @OptionGroup var scripts: ScriptOptions
 
     @Option(help: "Most tasks running at once (overrides the plan's concurrency).")
     var concurrency: Int?
@@ -64,7 +65,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let session = ExecutionSession(
             loaded: loaded, store: store, mode: mode,
-            pools: ExecutionSession.pools(declared: loaded.pools, options: try parsedPools()), clock: clock)
+            pools: ExecutionSession.pools(declared: loaded.pools, options: try parsedPools()), clock: clock,
+            scripts: scripts, stdlib: input.stdlibPath())
         let code = try await session.run(executionId: executionId)
         if code != 0 { throw ExitCode(code) }
     }

@@ -13,7 +13,7 @@ struct TideCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, GraphCommand.self, ResumeCommand.self, PauseCommand.self,
             CancelCommand.self, ListCommand.self, StatusCommand.self, ShowCommand.self, LogsCommand.self,
-            CheckpointsCommand.self, RestoreCommand.self, PruneCommand.self,
+            CheckpointsCommand.self, RestoreCommand.self, PruneCommand.self, StrategiesCommand.self, AlertsCommand.self,
         ]
     )
 }
