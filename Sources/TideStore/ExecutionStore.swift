@@ -386,6 +386,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
     public func lastDurableState(of id: String) throws(StoreError) -> ResumePoint {
         try read { db in
             var completed: [String: JSONValue] = [:]
+            var skipped: Set<String> = []
             var states: [String: JSONValue] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT taskId, outcome, result, state FROM tasks WHERE executionId = ?", arguments: [id])
@@ -394,6 +395,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                 if (row["outcome"] as String?) == TaskOutcome.completed.rawValue {
                     completed[taskId] = JSONText.decode(row["result"]) ?? .null
                 }
+                if (row["outcome"] as String?) == TaskOutcome.skipped.rawValue { skipped.insert(taskId) }
                 if let state = JSONText.decode(row["state"]) { states[taskId] = state }
             }
             var attempts: [String: Int] = [:]
@@ -415,9 +417,11 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
             let checkpoints = try String.fetchAll(
                 db, sql: "SELECT body FROM checkpoints WHERE executionId = ? ORDER BY timestamp, rowid", arguments: [id]
             ).compactMap { JSONText.decode(ExecutionCheckpoint.self, from: $0) }
-            return ResumePoint(
+            var point = ResumePoint(
                 completed: completed, taskStates: states, attempts: attempts, variables: variables,
                 lastEventSequence: lastEvent, messageCount: lastMessage, checkpoints: checkpoints)
+            point.skipped = skipped
+            return point
         }
     }
 

@@ -247,3 +247,22 @@ struct LuaRecoveryTests {
         #expect(result.events(.taskCompleted).count == 200)
     }
 }
+
+@Suite("Lua strategies from Swift")
+struct SwiftLuaStrategyTests {
+    @Test func addRecoveryStrategy_whenGivenLuaSource_registersNewVersionsAndKeepsTheOldOnBrokenText() async throws {
+        let engine = DefaultExecutionEngine()
+        let first = try await engine.addRecoveryStrategy(
+            luaSource: strategy("retry", result: #"{ action = "RETRY", message = "v1" }"#), name: "retry.lua")
+        #expect(first.version == "1")
+        let second = try await engine.addRecoveryStrategy(
+            luaSource: strategy("retry", result: #"{ action = "RETRY", message = "v2" }"#), name: "retry.lua")
+        #expect(second.version == "2")
+        await #expect(throws: LuaScriptFailure.self) {
+            try await engine.addRecoveryStrategy(luaSource: "return {", name: "retry.lua")
+        }
+        #expect(engine.recoveryStrategies.all.count == 1)
+        let result = try await engine.execute(StrategyBench.failing("FLAKY"))
+        #expect(result.events(.recoveryInitiated).first?.data?["message"] == "v2")
+    }
+}

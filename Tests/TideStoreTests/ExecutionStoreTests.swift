@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TideCore
 import TideStore
+import TideTesting
 
 /// A fresh store file in a new folder.
 func temporaryStorePath() -> String {
@@ -245,5 +246,37 @@ struct StoreFaultTests {
         #expect(result.status == .completed)
         #expect(result.result == ["b": "a done"])
         #expect(result.timeline.first?.type == .recoveryInitiated)
+    }
+}
+
+@Suite("Recovery decisions across a resume")
+struct ResumeDecisionTests {
+    @Test func resume_whenAStrategySkippedATask_keepsTheSkipInsteadOfAskingAgain() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(
+            StoredExecution(
+                id: "e", planId: "p", planName: "p", planFile: "p.lua", planSource: "", totalTasks: 2, variables: [:]))
+        let first = DefaultExecutionEngine(journal: store)
+        first.addRecoveryStrategy(
+            ScriptedStrategy(id: "skip", applicableErrors: ["OPTIONAL_DOWN"]) { _ in
+                RecoveryResult(success: true, action: .skip, message: "not needed")
+            })
+        let broken = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { _ in throw ExecutionError(code: "OPTIONAL_DOWN", message: "down") },
+                PlanTask(id: "b", dependencies: ["a"]) { _ in throw ExecutionError(code: "BUG", message: "bug") },
+            ])
+        #expect(try await first.execute(broken, executionId: "e").status == .failed)
+        let fixed = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { _ in throw ExecutionError(code: "ASKED_AGAIN", message: "a ran again") },
+                PlanTask(id: "b", dependencies: ["a"]) { ctx in .bool(ctx.upstreamResults["a"] == nil) },
+            ])
+        let result = try await DefaultExecutionEngine(journal: store).execute(fixed, executionId: "e")
+        #expect(result.status == .completed)
+        #expect(result.result == ["b": true])
+        #expect(result.timeline.first?.data?["skippedTasks"] == 1)
     }
 }

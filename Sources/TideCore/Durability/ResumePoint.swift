@@ -5,6 +5,8 @@
 public struct ResumePoint: Sendable {
     /// Results of the tasks that completed, by task id.
     public var completed: [String: JSONValue]
+    /// Tasks a recovery strategy decided to skip: they stay skipped (their dependents run without them).
+    public var skipped: Set<String> = []
     /// Task states (`ctx.state`), by task id.
     public var taskStates: [String: JSONValue]
     /// Attempts made so far, by task id.

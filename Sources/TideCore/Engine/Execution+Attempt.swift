@@ -357,6 +357,8 @@ extension Execution {
                 scheduler.requeue(index)
             case .skip:
                 scheduler.skip(index)
+                // Recorded, so that a resumed execution keeps the decision instead of asking again.
+                if isJournaling { batch.tasks[taskId, default: TaskUpdate()].outcome = .skipped }
             case .abort:
                 failForGood(index, failure, abort: true)
             case .checkpointRestore:

@@ -120,7 +120,9 @@ extension Execution {
         checkpoints = point.checkpoints
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }
-        scheduler.restore(completed: Set(completed))
+        let skipped = plan.tasks.indices.filter { point.skipped.contains(plan.tasks[$0].id) }
+        // A skip is final like a completion: dependents run without the skipped task's result.
+        scheduler.restore(completed: Set(completed).union(skipped))
         completionOrder = completed
         for index in records.indices {
             let taskId = plan.tasks[index].id
@@ -133,6 +135,7 @@ extension Execution {
             "resumed from \(point.source): \(completed.count) of \(plan.tasks.count) task(s) stay completed",
             data: [
                 "from": .string(point.source), "completedTasks": .int(completed.count),
+                "skippedTasks": .int(skipped.count),
                 "lastEventId": .int(point.lastEventSequence), "action": "RESUME",
             ])
     }
