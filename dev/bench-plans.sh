@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lua plans through the release `tide` binary vs. the same DAGs in plain lua5.4 (the floor).
 # W1 10,000 independent no-op tasks, W2 a chain of 1,000, W3 50 x 50 layered, W4 200 x 50 ms sleeps
-# at concurrency 50; then the peak RSS of a 100,000-task plan. Best of 5 runs each.
+# at concurrency 50; then the peak RSS of a 100,000-task plan. Best of 5 runs each, in memory
+# (--in-memory: dev/bench-store.sh measures the durable store).
 # Needs: lua5.4 and GNU time (Debian packages lua5.4 and time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ best_throughput() {
   local best=0
   for _ in 1 2 3 4 5; do
     local t
-    t=$("$tide" run "$plans/$1.lua" --quiet | awk '/throughput/ { print $2 }')
+    t=$("$tide" run "$plans/$1.lua" --quiet --in-memory | awk '/throughput/ { print $2 }')
     best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
   done
   echo "$best"
@@ -32,10 +33,10 @@ done
 
 best_wall=1e9
 for _ in 1 2 3; do
-  ms=$("$tide" run "$plans/w4.lua" --quiet | awk '/duration/ { print $2 }')
+  ms=$("$tide" run "$plans/w4.lua" --quiet --in-memory | awk '/duration/ { print $2 }')
   best_wall=$(awk -v a="$best_wall" -v b="${ms%ms}" 'BEGIN { print (b < a) ? b : a }')
 done
 awk -v ms="$best_wall" 'BEGIN { printf "w4        200 x 50 ms at concurrency 50: %.0f ms wall, efficiency %.3f (0.200 s ideal)\n", ms, 200 / ms }'
 
-rss=$(/usr/bin/time -f "%M" "$tide" run "$plans/w1-100k.lua" --quiet 2>&1 >/dev/null | tail -1)
+rss=$(/usr/bin/time -f "%M" "$tide" run "$plans/w1-100k.lua" --quiet --in-memory 2>&1 >/dev/null | tail -1)
 awk -v kb="$rss" 'BEGIN { printf "100,000-task plan: peak RSS %.0f MB (load, run and summary)\n", kb / 1024 }'
