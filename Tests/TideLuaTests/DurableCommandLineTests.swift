@@ -81,6 +81,32 @@ struct DurableCommandLineTests {
         #expect(again.stderr.contains("is CANCELLED and not running in any process"))
     }
 
+    @Test func logsFollow_whileTheExecutionRuns_printsMessagesUntilItEnds() throws {
+        let workspace = try Workspace()
+        let go = try temporaryFolder().appendingPathComponent("go").path
+        let plan = try writePlan(
+            """
+            return { tasks = { { id = "t", run = function()
+              tide.log.info("before the wait")
+              while tide.exec { "test", "-e", "\(go)" }.code ~= 0 do tide.sleep("20ms") end
+              tide.sleep("200ms")
+              tide.log.info("after the wait")
+            end } } }
+            """)
+        var followed: TideProcess.Outcome?
+        let run = try workspace.tide("run", plan) { _, output in
+            guard try output.waitFor("before the wait") else { return }
+            let id = try workspace.onlyExecution().id
+            _ = FileManager.default.createFile(atPath: go, contents: nil)
+            followed = try workspace.tide("logs", id, "--follow")  // returns once the execution ends
+        }
+        #expect(run.status == 0)
+        let logs = try #require(followed)
+        #expect(logs.status == 0)
+        #expect(logs.stdout.contains("[t] before the wait"))
+        #expect(logs.stdout.contains("[t] after the wait"), "--follow printed what came after it started")
+    }
+
     @Test func resume_whenTheFirstRunFailed_runsOnlyWhatDidNotComplete() throws {
         let workspace = try Workspace()
         let folder = try temporaryFolder()
