@@ -9,17 +9,13 @@ import Synchronization
 /// Ctrl-C handling for `tide run`: the first SIGINT (or SIGTERM) cancels the execution gracefully,
 /// the second stops the process at once with exit code 130.
 final class Interrupts {
-    private let sources: [any DispatchSourceSignal]
     private let count = Counter()
 
     /// Starts handling; `onFirst` runs once, on a dispatch queue.
     init(onFirst: @escaping @Sendable () -> Void) {
-        var sources: [any DispatchSourceSignal] = []
+        let count = self.count
         for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            let count = self.count
-            source.setEventHandler {
+            SignalPipe.install(number) { _ in
                 if count.increment() == 1 {
                     Terminal.standardError.write("\ncancelling… (press Ctrl-C again to stop at once)\n")
                     onFirst()
@@ -28,10 +24,7 @@ final class Interrupts {
                     exit(130)
                 }
             }
-            source.resume()
-            sources.append(source)
         }
-        self.sources = sources
     }
 
     /// Whether an interrupt arrived.

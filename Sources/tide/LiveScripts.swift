@@ -57,7 +57,6 @@ struct ScriptOptions: ParsableArguments {
 final class LiveScripts {
     let reloader: Reloader
     private var watchers: [FolderWatcher] = []
-    private var hangup: (any DispatchSourceSignal)?
 
     /// Loads the folders (reporting problems of the first load on standard error) and starts watching them.
     init(engine: DefaultExecutionEngine, options: ScriptOptions, stdlib: String?) async throws {
@@ -88,11 +87,7 @@ final class LiveScripts {
         for folder in [options.recoveryFolder, options.alertsFolder].compactMap({ $0 }) {
             watchers.append(FolderWatcher(path: folder) { reloader.reloadInBackground() })
         }
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { reloader.reloadInBackground() }
-        source.resume()
-        hangup = source
+        SignalPipe.install(SIGHUP) { _ in reloader.reloadInBackground() }
     }
 
     /// From now on, reloads are reported in this execution, and its alerts are watched.
@@ -105,8 +100,6 @@ final class LiveScripts {
     func stop() {
         for watcher in watchers { watcher.stop() }
         watchers.removeAll()
-        hangup?.cancel()
-        hangup = nil
     }
 }
 

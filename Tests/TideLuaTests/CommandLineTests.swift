@@ -74,7 +74,7 @@ struct CommandLineTests {
     @Test func run_whenInterrupted_cancelsGracefullyAndExits130() throws {
         let plan = try writePlan(#"return { tasks = { { id = "wait", run = function() tide.sleep(300) end } } }"#)
         let run = try TideProcess.run(["run", plan]) { process, output in
-            guard try output.waitFor("TASK_STARTED") else { return }
+            guard try output.expect("TASK_STARTED", from: process) else { return }
             kill(process.processIdentifier, SIGINT)
         }
         #expect(run.status == 130)
@@ -122,6 +122,17 @@ enum TideProcess {
     struct Output {
         let path: String
         let errorPath: String
+
+        /// Waits for `text` on standard output; if it never comes, records an issue with what the
+        /// process printed and kills it, so the test fails at once instead of at the hang guard.
+        func expect(_ text: String, from process: Process) throws -> Bool {
+            if try waitFor(text) { return true }
+            let out = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let err = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            Issue.record("'\(text)' never appeared.\nstdout:\n\(out)\nstderr:\n\(err)")
+            kill(process.processIdentifier, SIGKILL)
+            return false
+        }
 
         /// Polls (a bounded number of times) until standard error contains `text`.
         func waitForError(_ text: String) throws -> Bool {

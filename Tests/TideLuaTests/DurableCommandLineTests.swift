@@ -62,8 +62,8 @@ struct DurableCommandLineTests {
         let plan = try writePlan(#"return { tasks = { { id = "wait", run = function() tide.sleep(300) end } } }"#)
         var answers: [TideProcess.Outcome] = []
         var statusWhilePaused = ""
-        let run = try workspace.tide("run", plan) { _, output in
-            guard try output.waitFor("TASK_STARTED") else { return }
+        let run = try workspace.tide("run", plan) { process, output in
+            guard try output.expect("TASK_STARTED", from: process) else { return }
             let id = try workspace.onlyExecution().id
             answers.append(try workspace.tide("pause", id))
             statusWhilePaused = try workspace.tide("status", id).stdout
@@ -94,8 +94,8 @@ struct DurableCommandLineTests {
             end } } }
             """)
         var followed: TideProcess.Outcome?
-        let run = try workspace.tide("run", plan) { _, output in
-            guard try output.waitFor("before the wait") else { return }
+        let run = try workspace.tide("run", plan) { process, output in
+            guard try output.expect("before the wait", from: process) else { return }
             let id = try workspace.onlyExecution().id
             _ = FileManager.default.createFile(atPath: go, contents: nil)
             followed = try workspace.tide("logs", id, "--follow")  // returns once the execution ends

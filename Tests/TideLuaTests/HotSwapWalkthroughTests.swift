@@ -32,8 +32,8 @@ struct HotSwapWalkthroughTests {
             } }
             """)
         var sawReload = false
-        let run = try TideProcess.run(["run", plan, "--recovery", recovery.path, "--no-alerts"]) { _, output in
-            guard try output.waitFor("for 'first': old logic") else { return }
+        let run = try TideProcess.run(["run", plan, "--recovery", recovery.path, "--no-alerts"]) { process, output in
+            guard try output.expect("for 'first': old logic", from: process) else { return }
             try strategy("new logic").write(to: strategyFile, atomically: true, encoding: .utf8)
             sawReload = try output.waitFor("loaded 'retry' version 2")
             _ = FileManager.default.createFile(atPath: go, contents: nil)
@@ -62,8 +62,8 @@ struct HotSwapWalkthroughTests {
             end } } }
             """)
         var sawWarning = false
-        let run = try TideProcess.run(["run", plan, "--recovery", recovery.path, "--no-alerts"]) { _, output in
-            guard try output.waitFor("TASK_STARTED") else { return }
+        let run = try TideProcess.run(["run", plan, "--recovery", recovery.path, "--no-alerts"]) { process, output in
+            guard try output.expect("TASK_STARTED", from: process) else { return }
             try "return { id = 'retry', applicableErrors = { 'FLAKY' }, execute = ".write(
                 to: strategyFile, atomically: true, encoding: .utf8)
             sawWarning = try output.waitFor("rejected the new text of retry.lua")
