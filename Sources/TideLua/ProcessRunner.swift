@@ -95,7 +95,7 @@ public struct ProcessRunner: Sendable {
             request.command.contains("/") ? .path(FilePath(request.command)) : .name(request.command)
         let limit = outputLimit
         let timeout = request.timeout
-        let timedOut = Flag()
+        let timedOut = OnceFlag()
         do {
             let result = try await Subprocess.run(
                 executable,
@@ -196,7 +196,7 @@ struct CappedOutput: Sendable {
 }
 
 /// A flag set once, from any task.
-final class Flag: Sendable {
+final class OnceFlag: Sendable {
     private let storage = Mutex(false)
     func set() { storage.withLock { $0 = true } }
     var isSet: Bool { storage.withLock { $0 } }
