@@ -12,13 +12,15 @@ struct ExecutionSession {
     let clock: EngineClock
     let scripts: ScriptOptions
     let stdlib: String?
+    var checkpoints = CheckpointPolicy.off
 
     /// Runs the execution (a new one, or one resumed from `point`) to its end and returns the exit
     /// code: 0 completed, 1 failed, 130 cancelled by Ctrl-C.
     func run(executionId: String, resumingFrom point: ResumePoint? = nil) async throws -> Int32 {
         let reporter = RunReporter(mode: mode)
         let engine = DefaultExecutionEngine(
-            clock: clock, configuration: EngineConfiguration(pools: pools), journal: store)
+            clock: clock, configuration: EngineConfiguration(checkpointPolicy: checkpoints, pools: pools),
+            journal: store)
         let live = try await LiveScripts(engine: engine, options: scripts, stdlib: stdlib)
         defer { live.stop() }
         let id = try await engine.start(loaded.plan, executionId: executionId, resumingFrom: point)
@@ -56,12 +58,13 @@ struct ExecutionSession {
     /// Runs a recorded execution on in this process from `point`; exits with the run's code.
     static func resume(
         _ execution: StoredExecution, of loaded: LuaPlan, from point: ResumePoint, in store: ExecutionStore,
-        mode: RunReporter.Mode, scripts: ScriptOptions, stdlib: String?
+        mode: RunReporter.Mode, scripts: ScriptOptions, stdlib: String?, checkpoints: CheckpointPolicy = .off
     ) async throws {
         try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
-        let session = ExecutionSession(
+        var session = ExecutionSession(
             loaded: loaded, store: store, mode: mode, pools: pools(declared: loaded.pools, options: []),
             clock: .continuous, scripts: scripts, stdlib: stdlib)
+        session.checkpoints = checkpoints
         let code = try await session.run(executionId: execution.id, resumingFrom: point)
         if code != 0 { throw ExitCode(code) }
     }

@@ -25,6 +25,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var loading: PlanLoading
     @OptionGroup var scripts: ScriptOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
     func run() async throws {
         let store = try storage.openExisting()
@@ -47,7 +48,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let point = try failing { try store.lastDurableState(of: execution.id) }
         try await ExecutionSession.resume(
             execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
-            stdlib: PlanInput.findStdlib(explicit: loading.stdlib))
+            stdlib: PlanInput.findStdlib(explicit: loading.stdlib), checkpoints: checkpoints.policy)
     }
 }
 
@@ -69,6 +70,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var loading: PlanLoading
     @OptionGroup var scripts: ScriptOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
     func run() async throws {
         let store = try storage.openExisting()
@@ -91,6 +93,6 @@ struct RestoreCommand: AsyncParsableCommand {
         try failing { try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates) }
         try await ExecutionSession.resume(
             execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
-            stdlib: PlanInput.findStdlib(explicit: loading.stdlib))
+            stdlib: PlanInput.findStdlib(explicit: loading.stdlib), checkpoints: checkpoints.policy)
     }
 }

@@ -22,6 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var storage: StoreOptions
     @OptionGroup var scripts: ScriptOptions
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @Option(help: "Most tasks running at once (overrides the plan's concurrency).")
     var concurrency: Int?
@@ -63,10 +64,11 @@ struct RunCommand: AsyncParsableCommand {
                         pid: Int(ProcessInfo.processInfo.processIdentifier)))
             }
         }
-        let session = ExecutionSession(
+        var session = ExecutionSession(
             loaded: loaded, store: store, mode: mode,
             pools: ExecutionSession.pools(declared: loaded.pools, options: try parsedPools()), clock: clock,
             scripts: scripts, stdlib: input.stdlibPath())
+        session.checkpoints = checkpoints.policy
         let code = try await session.run(executionId: executionId)
         if code != 0 { throw ExitCode(code) }
     }

@@ -171,6 +171,18 @@ struct DurableCommandLineTests {
         #expect(events.contains { $0.description.contains("resumed from checkpoint \(id)-cp1") })
     }
 
+    @Test func run_withAutomaticCheckpoints_storesThem() throws {
+        let workspace = try Workspace()
+        let run = try workspace.tide("run", "scripts/plans/quickstart.lua", "--quiet", "--checkpoint-every", "2")
+        #expect(run.status == 0)
+        let id = try workspace.onlyExecution().id
+        let listed = try workspace.tide("checkpoints", id)
+        #expect(listed.stdout.contains("\(id)-cp1"))
+        #expect(listed.stdout.contains("2 task(s) completed  every 2 tasks"))
+        let bad = try workspace.tide("run", "scripts/plans/quickstart.lua", "--checkpoint-interval", "soon")
+        #expect(bad.status == 64)
+    }
+
     @Test func prune_whenExecutionsEnded_deletesThem() throws {
         let workspace = try Workspace()
         #expect(try workspace.tide("run", "scripts/plans/quickstart.lua", "--quiet").status == 0)
