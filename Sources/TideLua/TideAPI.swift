@@ -132,7 +132,7 @@ struct TideAPI {
     }
 
     private func allocate() -> LuaReference {
-        lua.makeAsyncFunction(named: "tide.allocate") { frame in
+        lua.makeAsyncFunction(named: "tide.allocate") { [self] frame in
             let argument = try frame.value(1)
             let list: [LuaValue]
             switch argument {
@@ -152,7 +152,7 @@ struct TideAPI {
             }
             let task = try Self.scope(frame, "tide.allocate").context
             let wanted = requirements
-            return {
+            return try savingState(frame) {
                 let granted = try await engineCall { try await task.allocate(wanted) }
                 return [.array(granted.map(Self.lua))]
             }
@@ -195,16 +195,29 @@ struct TideAPI {
         }
     }
 
+    /// Wraps the work of a call that may wait long: the task's `ctx.state` is saved first, so a
+    /// checkpoint taken while the task waits (an automatic one) holds the state as it is now.
+    private func savingState(_ frame: LuaCallFrame, _ work: @escaping LuaAsyncOperation) throws -> LuaAsyncOperation {
+        guard let scope = frame.runContext as? LuaTaskScope, let state = try scope.stateData(in: lua) else {
+            return work
+        }
+        let task = scope.context
+        return {
+            await task.setState(state)
+            return try await work()
+        }
+    }
+
     private func sleep() -> LuaReference {
         let clock = options.clock
-        return lua.makeAsyncFunction(named: "tide.sleep") { frame in
+        return lua.makeAsyncFunction(named: "tide.sleep") { [self] frame in
             let duration: Duration
             switch DurationText.parse(try frame.value(1)) {
             case .success(let parsed): duration = parsed
             case .failure(let error): throw frame.argumentError(1, error.description)
             }
             let task = (frame.runContext as? LuaTaskScope)?.context
-            return {
+            return try savingState(frame) {
                 try await clock.sleep(for: duration)
                 try await task?.waitWhilePaused()
                 return []
@@ -214,10 +227,10 @@ struct TideAPI {
 
     private func exec() -> LuaReference {
         let runner = options.processes
-        return lua.makeAsyncFunction(named: "tide.exec") { frame in
+        return lua.makeAsyncFunction(named: "tide.exec") { [self] frame in
             let (request, check) = try Self.processRequest(frame)
             let commandLine = ([request.command] + request.arguments).joined(separator: " ")
-            return {
+            return try savingState(frame) {
                 let outcome: ProcessOutcome
                 do {
                     outcome = try await runner.run(request)

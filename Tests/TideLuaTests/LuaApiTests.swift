@@ -153,6 +153,22 @@ struct LuaApiTests {
         #expect(result.result == ["t": ["attempt": 2, "tries": 2]])
     }
 
+    @Test func checkpoint_whileATaskWaits_holdsTheStateItHadWhenItStartedWaiting() async throws {
+        let clock = ManualClock()
+        let engineClock = EngineClock(clock)
+        let loaded = try await loadPlan(
+            #"return { tasks = { { id = "t", run = function(ctx) ctx.state.step = 1 tide.sleep(10) ctx.state.step = 2 end } } }"#,
+            options: LuaPlanOptions(clock: engineClock))
+        let engine = DefaultExecutionEngine(clock: engineClock)
+        let id = try await engine.start(loaded.plan)
+        try await clock.waitForSleepers(count: 1)
+        let during = try await engine.createCheckpoint(id)
+        #expect(during.state.taskStates["t"] == ["step": 1])
+        clock.advance(by: .seconds(10))
+        _ = try await engine.result(of: id)
+        #expect(try await engine.createCheckpoint(id).state.taskStates["t"] == ["step": 2])
+    }
+
     @Test func ctx_whenStateIsReplaced_keepsTheNewTable() async throws {
         let loaded = try await loadPlan(
             #"return { tasks = { { id = "t", run = function(ctx) ctx.state = { fresh = true } ctx.state.n = 1 end } } }"#
