@@ -3,7 +3,6 @@ import TideCore
 
 /// The primitives behind `ctx` (state, results, vars, quality, progress) and `tide.actions` misses.
 extension TideAPI {
-
     func noAction() -> LuaReference {
         let names = options.actions.names
         return lua.makeFunction(named: "tide.actions") { frame in
