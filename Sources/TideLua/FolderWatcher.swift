@@ -12,7 +12,10 @@ import Foundation
 /// callback about 50 ms after the last of them. The callback decides what changed (the folders
 /// compare content hashes), so a spurious call costs a directory listing.
 public final class FolderWatcher: @unchecked Sendable {
-    // @unchecked Sendable: every mutable field is touched only on `queue`, a serial queue.
+    // @unchecked Sendable: the mutable fields (`source`, `timer`, `pending`, `descriptor`) are touched
+    // only on `queue`, a serial queue — by `init` and `stop()` through `queue.sync`, and by the
+    // sources' handlers, which run on it — and in `deinit`, when no other reference is left (the
+    // handlers hold the watcher weakly).
     private let queue = DispatchQueue(label: "tide.folder-watcher")
     private let onChange: @Sendable () -> Void
     private var source: (any DispatchSourceRead)?
@@ -21,7 +24,7 @@ public final class FolderWatcher: @unchecked Sendable {
     private var descriptor: Int32 = -1
 
     /// Whether the watcher uses inotify (`false`: polling).
-    public private(set) var usesInotify = false
+    public var usesInotify: Bool { queue.sync { source != nil } }
 
     /// Starts watching `path`.
     public init(path: String, onChange: @escaping @Sendable () -> Void) {
@@ -52,7 +55,6 @@ public final class FolderWatcher: @unchecked Sendable {
         let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_MODIFY)
         if fd >= 0, inotify_add_watch(fd, path, mask) >= 0 {
             descriptor = fd
-            usesInotify = true
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             source.setEventHandler { [weak self] in self?.drain() }
             source.setCancelHandler { close(fd) }

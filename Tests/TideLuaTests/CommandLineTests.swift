@@ -118,41 +118,80 @@ enum TideProcess {
         var description: String { "tide \(arguments.joined(separator: " ")) hung: killed after 120 s" }
     }
 
-    /// What the process has written to standard output (and standard error) so far.
-    struct Output {
-        let path: String
-        let errorPath: String
+    /// What the process has written so far: both streams are drained by reader threads into
+    /// buffers, and waiting for a line is waiting on a condition that each new chunk signals — no
+    /// polling, no sleeping, and no pipe can fill up.
+    final class Output: @unchecked Sendable {
+        // @unchecked Sendable: `buffers` and `open` are read and written only with `condition` held.
+        private let condition = NSCondition()
+        private var buffers = ["", ""]
+        private var open = 2
+
+        init(stdout: FileHandle, stderr: FileHandle) {
+            for (index, handle) in [stdout, stderr].enumerated() {
+                Thread.detachNewThread { [self] in
+                    while true {
+                        let data = handle.availableData  // blocks until data or end of file
+                        condition.lock()
+                        if data.isEmpty { open -= 1 } else { buffers[index] += String(decoding: data, as: UTF8.self) }
+                        condition.broadcast()
+                        condition.unlock()
+                        if data.isEmpty { return }
+                    }
+                }
+            }
+        }
+
+        /// Standard output and standard error so far.
+        var stdout: String { read { $0[0] } }
+        var stderr: String { read { $0[1] } }
+
+        private func read<T>(_ body: ([String]) -> T) -> T {
+            condition.lock()
+            defer { condition.unlock() }
+            return body(buffers)
+        }
+
+        /// Waits (up to a guard of 30 s) until `stream` (0 stdout, 1 stderr) satisfies `test`, or both
+        /// streams have ended; returns whether it did.
+        func wait(on stream: Int, for test: (String) -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(30)
+            condition.lock()
+            defer { condition.unlock() }
+            while !test(buffers[stream]) {
+                if open == 0 || !condition.wait(until: deadline) { return test(buffers[stream]) }
+            }
+            return true
+        }
+
+        /// Waits until standard output contains `text`.
+        func waitFor(_ text: String) throws -> Bool { wait(on: 0) { $0.contains(text) } }
+
+        /// Waits until standard error contains `text`.
+        func waitForError(_ text: String) throws -> Bool { wait(on: 1) { $0.contains(text) } }
+
+        /// Waits until standard output contains `text` at least `count` times.
+        func waitFor(_ text: String, count: Int) -> Bool {
+            wait(on: 0) { $0.components(separatedBy: text).count - 1 >= count }
+        }
+
+        /// Waits until both streams have ended (the process and everything holding them exited).
+        func waitForEnd() -> Bool {
+            let deadline = Date().addingTimeInterval(30)
+            condition.lock()
+            defer { condition.unlock() }
+            while open > 0 {
+                if !condition.wait(until: deadline) { return false }
+            }
+            return true
+        }
 
         /// Waits for `text` on standard output; if it never comes, records an issue with what the
         /// process printed and kills it, so the test fails at once instead of at the hang guard.
         func expect(_ text: String, from process: Process) throws -> Bool {
             if try waitFor(text) { return true }
-            let out = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            let err = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            Issue.record("'\(text)' never appeared.\nstdout:\n\(out)\nstderr:\n\(err)")
+            Issue.record("'\(text)' never appeared.\nstdout:\n\(stdout)\nstderr:\n\(stderr)")
             kill(process.processIdentifier, SIGKILL)
-            return false
-        }
-
-        /// Polls (a bounded number of times) until standard error contains `text`.
-        func waitForError(_ text: String) throws -> Bool {
-            for _ in 0..<20_000 {
-                if let content = try? String(contentsOfFile: errorPath, encoding: .utf8), content.contains(text) {
-                    return true
-                }
-                usleep(1000)
-            }
-            return false
-        }
-
-        /// Polls (a bounded number of times) until the output contains `text`.
-        func waitFor(_ text: String) throws -> Bool {
-            for _ in 0..<20_000 {
-                if let content = try? String(contentsOfFile: path, encoding: .utf8), content.contains(text) {
-                    return true
-                }
-                usleep(1000)
-            }
             return false
         }
     }
@@ -167,10 +206,6 @@ enum TideProcess {
         _ arguments: [String], database: String? = nil, during: ((Process, Output) throws -> Void)? = nil
     ) throws -> Outcome {
         let folder = try temporaryFolder()
-        let outPath = folder.appendingPathComponent("stdout").path
-        let errPath = folder.appendingPathComponent("stderr").path
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -179,19 +214,20 @@ enum TideProcess {
         environment["TIDE_STDLIB"] = stdlibPath
         environment["TIDE_DB"] = database ?? folder.appendingPathComponent("tide.db").path
         process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
-        try during?(process, Output(path: outPath, errorPath: errPath))
+        let output = Output(stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading)
+        try during?(process, output)
         if finished.wait(timeout: .now() + 120) == .timedOut {
             process.terminate()
             throw Hung(arguments: arguments)
         }
-        return Outcome(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        _ = output.waitForEnd()
+        return Outcome(status: process.terminationStatus, stdout: output.stdout, stderr: output.stderr)
     }
 }

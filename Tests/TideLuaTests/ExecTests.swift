@@ -60,38 +60,28 @@ struct ExecTests {
     }
 
     @Test func exec_whenTimeoutPasses_killsTheWholeProcessGroup() async throws {
-        let folder = try temporaryFolder()
-        let pidFile = folder.appendingPathComponent("child.pid").path
+        let lifeline = try Lifeline()
         let result = try await run(
-            #"tide.exec { "sh", "-c", "sleep 300 & echo $! > \#(pidFile); wait", timeout = "300ms" }"#)
+            #"tide.exec { "sh", "-c", "exec 3>\#(lifeline.path); sleep 300 & echo $! >&3; wait", timeout = "300ms" }"#)
         #expect(result.error?.code == "PROCESS_TIMEOUT")
         #expect(result.error?.recoverable == true)
-        let pid = try #require(
-            Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(try waitUntilGone(pid), "the grandchild \(pid) outlived the timeout")
+        let grandchild = await lifeline.firstLine()
+        #expect(grandchild != nil, "the child never started")
+        #expect(await lifeline.end(), "the grandchild \(grandchild ?? "?") outlived the timeout")
     }
 
     @Test func exec_whenExecutionIsCancelled_killsTheProcess() async throws {
-        let folder = try temporaryFolder()
-        let pidFile = folder.appendingPathComponent("child.pid").path
+        let lifeline = try Lifeline()
         let loaded = try await loadPlan(
-            #"return { tasks = { { id = "t", run = function() tide.exec { "sh", "-c", "echo $$ > \#(pidFile); exec sleep 300" } end } } }"#
+            #"return { tasks = { { id = "t", run = function() tide.exec { "sh", "-c", "exec 3>\#(lifeline.path); echo $$ >&3; exec sleep 300" } end } } }"#
         )
         let engine = DefaultExecutionEngine()
         let id = try await engine.start(loaded.plan)
-        var pid: Int32?
-        for _ in 0..<2000 where pid == nil {
-            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap {
-                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            if pid == nil { await Task.yield() }
-            if pid == nil { usleep(1000) }
-        }
-        let child = try #require(pid, "the child never started")
+        let child = try #require(await lifeline.firstLine(), "the child never started")
         try await engine.cancel(id)
         let result = try await engine.result(of: id)
         #expect(result.status == .cancelled)
-        #expect(try waitUntilGone(child), "the child \(child) outlived the cancellation")
+        #expect(await lifeline.end(), "the child \(child) outlived the cancellation")
     }
 
     @Test func exec_whenSpecIsMalformed_raisesABadArgument() async throws {
@@ -101,15 +91,5 @@ struct ExecTests {
         #expect(unknown.error?.message.contains("unknown field \"shell\"") == true)
         let empty = try await run(#"tide.exec {}"#)
         #expect(empty.error?.message.contains("no command") == true)
-    }
-
-    /// Waits (bounded by a count of polls, not a time) until no process has id `pid` or it is a zombie.
-    private func waitUntilGone(_ pid: Int32) throws -> Bool {
-        for _ in 0..<5000 {
-            let status = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-            if status == nil || status?.contains(") Z ") == true { return true }
-            usleep(2000)
-        }
-        return false
     }
 }
