@@ -75,8 +75,3 @@ extension String {
         return start < end ? self[start..<end] : ""
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a `Double`.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -27,8 +27,6 @@ public actor LuaAlertFolder {
     private let monitoring: DefaultMonitoringSystem
     private var folder: ScriptFolder
     private var inForce: [String: (id: String, version: Int, alertId: String, condition: AlertCondition)] = [:]
-    private var versions: [String: Int] = [:]
-    private var errors: [String: String] = [:]
 
     /// Loads nothing yet: call ``reload()``.
     public init(path: String, scripts: LuaScripts, monitoring: DefaultMonitoringSystem) {
@@ -38,28 +36,31 @@ public actor LuaAlertFolder {
         self.folder = ScriptFolder(path: path)
     }
 
-    /// Loads what changed and puts it in force; returns what happened.
+    /// Loads what changed and puts it in force; returns what happened. A reload asked for while one
+    /// runs is folded into it.
     public func reload() async -> [ScriptLoadReport] {
-        let changes: (changed: [(file: String, source: String)], removed: [String])
-        do {
-            changes = try folder.changes()
-        } catch {
-            return [
-                ScriptLoadReport(
-                    file: path, kind: .rejected(error: "cannot read the folder: \(error.localizedDescription)"))
-            ]
+        guard folder.enter() else { return [] }
+        var reports: [ScriptLoadReport] = []
+        repeat { reports += await reloadOnce() } while folder.again()
+        return reports
+    }
+
+    private func reloadOnce() async -> [ScriptLoadReport] {
+        let changed: [(file: String, source: String)]
+        let removed: [String]
+        switch folder.changes() {
+        case .found(let files, let gone): (changed, removed) = (files, gone)
+        case .unreadable(let report): return [report]
         }
         var reports: [ScriptLoadReport] = []
-        for file in changes.removed {
+        for file in removed {
             if let gone = inForce.removeValue(forKey: file) {
                 await monitoring.removeAlert(gone.alertId)
                 reports.append(ScriptLoadReport(file: file, kind: .removed(id: gone.id)))
             }
-            errors[file] = nil
         }
-        for (file, source) in changes.changed {
-            let version = (versions[file] ?? 0) + 1
-            versions[file] = version
+        for (file, source) in changed {
+            let version = folder.nextVersion(of: file)
             do {
                 let handler = try await LuaAlertHandler.load(
                     source: source, file: file, version: version, scripts: scripts)
@@ -71,14 +72,11 @@ public actor LuaAlertFolder {
                 let alertId = try await monitoring.setAlert(handler.condition, onFire, onResolve: onResolve)
                 if let previous = inForce[file] { await monitoring.removeAlert(previous.alertId) }
                 inForce[file] = (handler.id, version, alertId, handler.condition)
-                errors[file] = nil
-                reports.append(
-                    ScriptLoadReport(file: file, kind: .loaded(id: handler.id, version: version, hash: handler.hash)))
+                reports.append(folder.loaded(file, id: handler.id, version: version, hash: handler.hash))
             } catch {
                 let name = URL(fileURLWithPath: file).lastPathComponent
-                let text = error is LuaScriptFailure ? "\(error)" : "\(name)@\(version): \(error)"
-                errors[file] = text
-                reports.append(ScriptLoadReport(file: file, kind: .rejected(error: text)))
+                reports.append(
+                    folder.rejected(file, error is LuaScriptFailure ? "\(error)" : "\(name)@\(version): \(error)"))
             }
         }
         return reports
@@ -86,7 +84,8 @@ public actor LuaAlertFolder {
 
     /// Every file seen: the handler in force from it (id, version, condition) and its last error.
     public var status: [(file: String, id: String?, version: Int?, condition: AlertCondition?, lastError: String?)] {
-        Set(inForce.keys).union(errors.keys).sorted().map { file in
+        let errors = folder.errors
+        return Set(inForce.keys).union(errors.keys).sorted().map { file in
             (file, inForce[file]?.id, inForce[file]?.version, inForce[file]?.condition, errors[file])
         }
     }
@@ -156,8 +155,7 @@ struct LuaAlertHandler: Sendable {
             case let other?:
                 switch DurationText.parse(other) {
                 case .success(let duration):
-                    condition.duration =
-                        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+                    condition.duration = duration.milliseconds
                 case .failure(let error): problems.append("condition.duration: \(error) (a number is milliseconds)")
                 }
             }
@@ -178,7 +176,7 @@ struct LuaAlertHandler: Sendable {
         }
         guard problems.isEmpty else { throw LuaScriptFailure("\(place): " + problems.joined(separator: "; ")) }
         return LuaAlertHandler(
-            id: id, version: version, hash: StoredHash.of(source), condition: condition, handleFunction: handle,
+            id: id, version: version, hash: contentHash(source), condition: condition, handleFunction: handle,
             resolved: resolved, scripts: scripts, name: place)
     }
 

@@ -119,7 +119,7 @@ public struct LuaRecoveryStrategy: RecoveryStrategy {
         return LuaRecoveryStrategy(
             id: id, name: value["name"]?.stringValue ?? id, description: value["description"]?.stringValue ?? "",
             applicableErrors: codes, version: String(version), file: file,
-            hash: StoredHash.of(source), scripts: scripts, function: function,
+            hash: contentHash(source), scripts: scripts, function: function,
             place: location.map { "\($0)" } ?? "\(name)@\(version)")
     }
 
@@ -228,16 +228,4 @@ public struct LuaScriptFailure: Error, Sendable, CustomStringConvertible {
     public var description: String
 
     init(_ description: String) { self.description = description }
-}
-
-/// A content hash of a script's text (FNV-1a, 64 bits), to tell versions apart.
-enum StoredHash {
-    static func of(_ source: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in source.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
-    }
 }

@@ -31,11 +31,7 @@ public actor LuaStrategyFolder {
     private let registry: RecoveryRegistry
     private var folder: ScriptFolder
     private var inForce: [String: LuaRecoveryStrategy] = [:]
-    private var versions: [String: Int] = [:]
-    private var errors: [String: String] = [:]
     private var registered: Set<String> = []
-    private var reloading = false
-    private var reloadAgain = false
 
     /// Watches nothing yet: call ``reload()`` to load the folder.
     public init(path: String, scripts: LuaScripts, registry: RecoveryRegistry) {
@@ -48,40 +44,27 @@ public actor LuaStrategyFolder {
     /// Loads what changed since the last reload and puts the result in force; returns what happened.
     /// A reload asked for while one runs is folded into it (it looks again when it is done).
     public func reload() async -> [ScriptLoadReport] {
-        if reloading {
-            reloadAgain = true
-            return []
-        }
-        reloading = true
-        defer { reloading = false }
+        guard folder.enter() else { return [] }
         var reports: [ScriptLoadReport] = []
-        repeat {
-            reloadAgain = false
-            reports += await reloadOnce()
-        } while reloadAgain
+        repeat { reports += await reloadOnce() } while folder.again()
         return reports
     }
 
     private func reloadOnce() async -> [ScriptLoadReport] {
-        let changes: (changed: [(file: String, source: String)], removed: [String])
-        do {
-            changes = try folder.changes()
-        } catch {
-            return [
-                ScriptLoadReport(
-                    file: path, kind: .rejected(error: "cannot read the folder: \(error.localizedDescription)"))
-            ]
+        let changed: [(file: String, source: String)]
+        let removed: [String]
+        switch folder.changes() {
+        case .found(let files, let gone): (changed, removed) = (files, gone)
+        case .unreadable(let report): return [report]
         }
         var reports: [ScriptLoadReport] = []
-        for file in changes.removed {
+        for file in removed {
             if let gone = inForce.removeValue(forKey: file) {
                 reports.append(ScriptLoadReport(file: file, kind: .removed(id: gone.id)))
             }
-            errors[file] = nil
         }
-        for (file, source) in changes.changed {
-            let version = (versions[file] ?? 0) + 1
-            versions[file] = version
+        for (file, source) in changed {
+            let version = folder.nextVersion(of: file)
             do {
                 let strategy = try await LuaRecoveryStrategy.load(
                     source: source, file: file, version: version, scripts: scripts)
@@ -91,12 +74,9 @@ public actor LuaStrategyFolder {
                             + URL(fileURLWithPath: clash.key).lastPathComponent)
                 }
                 inForce[file] = strategy
-                errors[file] = nil
-                reports.append(
-                    ScriptLoadReport(file: file, kind: .loaded(id: strategy.id, version: version, hash: strategy.hash)))
+                reports.append(folder.loaded(file, id: strategy.id, version: version, hash: strategy.hash))
             } catch {
-                errors[file] = "\(error)"
-                reports.append(ScriptLoadReport(file: file, kind: .rejected(error: "\(error)")))
+                reports.append(folder.rejected(file, "\(error)"))
             }
         }
         let ordered = inForce.keys.sorted().compactMap { inForce[$0] }
@@ -107,6 +87,7 @@ public actor LuaStrategyFolder {
 
     /// Every file seen, with what is in force from it and its last error.
     public var status: [FileStatus] {
+        let errors = folder.errors
         let files = Set(inForce.keys).union(errors.keys).sorted()
         return files.map { file in
             let strategy = inForce[file]

@@ -68,13 +68,8 @@ public struct StoredExecution: Sendable, Hashable {
         return kill(id, 0) == 0 || errno == EPERM
     }
 
-    /// A content hash of a plan's text (FNV-1a, 64 bits), to notice a changed plan file.
+    /// A content hash of a plan's text, to notice a changed plan file.
     public static func hash(_ source: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in source.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return "fnv1a64:" + String(hash, radix: 16)
+        "fnv1a64:" + contentHash(source)
     }
 }

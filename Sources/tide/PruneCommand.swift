@@ -21,7 +21,7 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try storage.openExisting()
         guard case .success(let age) = DurationText.parse(olderThan) else { return }
-        let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        let seconds = age.seconds
         let count = try failing { try store.prune(endedBefore: Date().addingTimeInterval(-seconds)) }
         print("pruned \(count) execution\(count == 1 ? "" : "s") that ended more than \(olderThan) ago")
     }
