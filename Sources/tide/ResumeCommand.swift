@@ -18,14 +18,8 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: "The execution id (or a unique prefix of it).")
     var id: String
 
-    @Flag(help: "Resume even though the plan file changed since the execution started.")
-    var allowChangedPlan = false
-
     @OptionGroup var storage: StoreOptions
-    @OptionGroup var output: OutputOptions
-    @OptionGroup var loading: PlanLoading
-    @OptionGroup var scripts: ScriptOptions
-    @OptionGroup var checkpoints: CheckpointOptions
+    @OptionGroup var continuing: ContinueOptions
 
     func run() async throws {
         let store = try storage.openExisting()
@@ -44,53 +38,32 @@ struct ResumeCommand: AsyncParsableCommand {
             Terminal.standardError.write("tide: execution \(execution.id) completed; there is nothing to resume\n")
             throw ExitCode(1)
         }
-        let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
+        let loaded = try await continuing.loadPlan(of: execution)
         let point = try failing { try store.lastDurableState(of: execution.id) }
-        try await ExecutionSession.resume(
-            execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
-            stdlib: PlanInput.findStdlib(explicit: loading.stdlib), checkpoints: checkpoints.policy)
+        try await continuing.run(loaded, execution, from: point, in: store)
     }
 }
 
-/// `tide restore CHECKPOINT_ID`: resumes an execution from one of its stored checkpoints.
-struct RestoreCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore",
-        abstract: "Roll an execution back to a stored checkpoint and run it on from there.",
-        discussion: "Tasks the checkpoint lists as completed keep their results; every other task runs again."
-    )
-
-    @Argument(help: "The checkpoint id (tide checkpoints ID lists them).")
-    var checkpointId: String
-
-    @Flag(help: "Restore even though the plan file changed since the execution started.")
+/// The options of the commands that run a recorded execution on in this process (`resume`,
+/// `restore`), and the running itself.
+struct ContinueOptions: ParsableArguments {
+    @Flag(help: "Go on even though the plan file changed since the execution started.")
     var allowChangedPlan = false
 
-    @OptionGroup var storage: StoreOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var loading: PlanLoading
     @OptionGroup var scripts: ScriptOptions
     @OptionGroup var checkpoints: CheckpointOptions
 
-    func run() async throws {
-        let store = try storage.openExisting()
-        let checkpoint = try failing { try store.checkpoint(checkpointId) }
-        let execution = try failing { try store.execution(matching: checkpoint.executionId) }
-        if execution.isLive() {
-            Terminal.standardError.write(
-                "tide: execution \(execution.id) is running in process \(execution.pid ?? 0): cancel it first "
-                    + "(tide cancel \(execution.id))\n")
-            throw ExitCode(1)
-        }
-        let loaded = try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
-        var point = try failing { try store.lastDurableState(of: execution.id) }
-        let results = checkpoint.metadata["results"]
-        point.completed = Dictionary(
-            uniqueKeysWithValues: checkpoint.state.completedTasks.map { ($0, results?[$0] ?? .null) })
-        point.taskStates = checkpoint.state.taskStates
-        point.variables = checkpoint.state.variables
-        point.source = "checkpoint \(checkpoint.id)"
-        try failing { try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates) }
+    /// The execution's plan, as it started (see ``RecordedPlan``).
+    func loadPlan(of execution: StoredExecution) async throws -> LuaPlan {
+        try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
+    }
+
+    /// Runs the execution on from `point`; exits with the run's code.
+    func run(_ loaded: LuaPlan, _ execution: StoredExecution, from point: ResumePoint, in store: ExecutionStore)
+        async throws
+    {
         try await ExecutionSession.resume(
             execution, of: loaded, from: point, in: store, mode: output.mode, scripts: scripts,
             stdlib: PlanInput.findStdlib(explicit: loading.stdlib), checkpoints: checkpoints.policy)
