@@ -66,24 +66,31 @@ struct DurabilityTests {
         #expect(batches.count < result.timeline.count, "commits are grouped")
     }
 
-    @Test func monitor_whenItStartsWhileTheEndIsBeingCommitted_getsTheFinalUpdate() async throws {
+    @Test func monitor_whenItStartsWhileTheEndWaitsForItsCommit_getsTheFinalUpdate_andNothingEarlier() async throws {
         let journal = RecordingJournal()
         let engine = DefaultExecutionEngine(journal: journal)
+        let ran = RunCounter()
         journal.hold()
         let id = try await engine.start(
-            ExecutionPlan(id: "p", tasks: [PlanTask(id: "a") { _ in throw ExecutionError(code: "NO", message: "no") }]))
-        var final = false
-        for _ in 0..<100_000 where !final {
-            final = try await engine.getStatus(id).isFinal
-            await Task.yield()
-        }
-        #expect(final)
+            ExecutionPlan(
+                id: "p",
+                tasks: [
+                    PlanTask(id: "a") { _ in
+                        await ran.add("a")
+                        throw ExecutionError(code: "NO", message: "no")
+                    }
+                ]))
+        for _ in 0..<100_000 where await ran.names.isEmpty { await Task.yield() }
+        for _ in 0..<1_000 { await Task.yield() }  // the failure is handled, the end waits for its commit
+        #expect(try await !engine.getStatus(id).isFinal, "the end is not reported before it is committed")
+        #expect(try await engine.events(of: id).isEmpty, "nothing is reported before its commit")
         let updates = try await engine.monitor(id)
         journal.release()
         var last: ExecutionUpdate?
         for await update in updates { last = update }
         #expect(last?.status == .failed)
         #expect(try await engine.result(of: id).status == .failed)
+        #expect(try await engine.events(of: id).last?.type == .executionFailed)
     }
 
     @Test func journal_whenACommitFails_stopsTheExecutionWithStoreError() async throws {

@@ -145,9 +145,9 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).setConcurrency(limit)
     }
 
-    /// The execution's current status.
+    /// The execution's current status; for a journaled execution, as of its last durable commit.
     public func getStatus(_ executionId: String) async throws -> ExecutionStatus {
-        try await lookup(executionId).status
+        try await lookup(executionId).reportedStatus
     }
 
     /// The execution's result so far (running executions included), or `nil` for an unknown id.
@@ -161,7 +161,8 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).makeMonitor()
     }
 
-    /// The events of an execution recorded after the one with id `sequence` (`0` for all), in order.
+    /// The events of an execution recorded after the one with id `sequence` (`0` for all), in order;
+    /// for a journaled execution, only committed ones.
     ///
     /// Event ids are sequence numbers, so a reader that missed events (a monitor merges updates
     /// when its consumer is behind) can fetch exactly the ones it has not seen.
@@ -169,7 +170,8 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).events(after: sequence)
     }
 
-    /// The messages of an execution after the first `count` (`0` for all), in order.
+    /// The messages of an execution after the first `count` (`0` for all), in order; for a journaled
+    /// execution, only committed ones.
     public func messages(of executionId: String, after count: Int = 0) async throws -> [ExecutionMessage] {
         try await lookup(executionId).messages(after: count)
     }

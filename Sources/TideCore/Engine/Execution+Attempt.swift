@@ -9,11 +9,9 @@ extension Execution {
         // Fields are read in place: copying a whole PlanTask per attempt shows in the profile.
         let taskId = plan.tasks[index].id
         records[index].attempts += 1
-        attemptsStarted += 1
         let attempt = records[index].attempts
         let now = clock.now()
-        if inFlight == 0 { busySince = now }
-        inFlight += 1
+        counters.attemptStarted(at: now)
         runningSince[index] = now
         if !monitors.isEmpty { runningOrder.append((index, now)) }
         records[index].attemptStartedActive = activeNow(at: now)
@@ -40,18 +38,11 @@ extension Execution {
     /// Bookkeeping when any attempt ends, current or stale.
     @discardableResult
     func endAttempt(_ index: Int) -> Duration {
-        inFlight -= 1
         let now = clock.now()
-        if inFlight == 0, let since = busySince {
-            busyTotal += now - since
-            busySince = nil
-        }
+        counters.attemptEnded(at: now, activeTime: records[index].attemptStartedActive.map { activeNow(at: now) - $0 })
+        records[index].attemptStartedActive = nil
         runningSince[index] = nil
         releaseResources(of: index, at: now)
-        if let started = records[index].attemptStartedActive {
-            completedAttemptTime += activeNow(at: now) - started
-            records[index].attemptStartedActive = nil
-        }
         return now
     }
 
@@ -87,11 +78,8 @@ extension Execution {
         }
         for usage in resources.release(held.map(\.id), busy: busy) {
             usages.append(usage)
-            if isJournaling { batch.resourceUsage.append(usage) }
-            let seconds = (usage.endTime ?? usage.startTime).timeIntervalSince(usage.startTime)
-            releasedCost += usage.cost
-            releasedWeightedEfficiency += usage.efficiency * usage.amountUsed * seconds
-            releasedWeight += usage.amountUsed * seconds
+            if isJournaling { pipeline.batch.resourceUsage.append(usage) }
+            counters.released(usage)
         }
         let taskId = plan.tasks[index].id
         for resource in held {
@@ -113,7 +101,7 @@ extension Execution {
     ///
     /// - Returns: `false` (after giving them back) if attempt `attempt` of the task is no longer running.
     func resourcesGrantedInTask(_ index: Int, attempt: Int, _ granted: [Resource]) -> Bool {
-        guard records[index].attempts == attempt, runningSince[index] != nil, completedAt == nil else {
+        guard records[index].attempts == attempt, runningSince[index] != nil, counters.completedAt == nil else {
             _ = resources.release(granted.map(\.id))
             return false
         }
@@ -290,8 +278,8 @@ extension Execution {
             if isJournaling {
                 // Dependents start only once this completion is committed (Execution+Journal.swift).
                 scheduler.completeAwaitingCommit(index)
-                awaitingCommit.append((index, epoch))
-                batch.tasks[taskId] = TaskUpdate(outcome: .completed, result: value, state: records[index].state)
+                pipeline.releaseAfterCommit(PendingRelease(index: index, epoch: epoch, kind: .completion))
+                pipeline.batch.tasks[taskId] = TaskUpdate(outcome: .completed, result: value, state: records[index].state)
             } else {
                 scheduler.complete(index)
             }
@@ -308,7 +296,7 @@ extension Execution {
                 failForGood(index, failure)
             }
         case .failed(let failure, let decision):
-            attemptsFailed += 1
+            counters.attemptsFailed += 1
             record(
                 .taskFailed, "task '\(taskId)' failed: \(failure.code): \(failure.message)", taskId: taskId,
                 data: [
@@ -349,7 +337,7 @@ extension Execution {
                     for (taskId, taskState) in state.taskStates {
                         if let target = indexById[taskId] { setTaskState(target, taskState) }
                     }
-                    if isJournaling { batch.variables = variables }
+                    if isJournaling { pipeline.batch.variables = variables }
                 }
                 scheduler.requeue(index)
             case .fallback:
@@ -358,7 +346,7 @@ extension Execution {
             case .skip:
                 scheduler.skip(index)
                 // Recorded, so that a resumed execution keeps the decision instead of asking again.
-                if isJournaling { batch.tasks[taskId, default: TaskUpdate()].outcome = .skipped }
+                if isJournaling { pipeline.batch.tasks[taskId, default: TaskUpdate()].outcome = .skipped }
             case .abort:
                 failForGood(index, failure, abort: true)
             case .checkpointRestore:

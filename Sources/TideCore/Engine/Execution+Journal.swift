@@ -2,121 +2,151 @@ import Foundation
 
 extension Execution {
     /// Whether changes go to a journal (one is set and no commit has failed).
-    var isJournaling: Bool { journal != nil && journalFailure == nil }
+    var isJournaling: Bool { journal != nil && pipeline.failure == nil }
 
-    /// How long changes that nothing waits for (a task started, a message) may gather before
-    /// they are committed; a completion, which a dependent waits for, is committed at once.
-    static var gatherDelay: Duration { .milliseconds(2) }
+    /// The figures as reported: as of the last durable commit for a journaled execution (after a
+    /// failed commit, with the final status this process reached), live otherwise.
+    func reportedCounters() -> ExecutionCounters {
+        guard journal != nil else { return capturedCounters(includingCurrentTask: !monitors.isEmpty) }
+        var reported = committedCounters
+        if pipeline.failure != nil, status.isFinal, !pipeline.finalPending {
+            reported.status = status
+            reported.completedAt = counters.completedAt
+        }
+        return reported
+    }
 
-    /// Commits the gathered changes: at once when a completion or the end waits for them, else
-    /// within ``gatherDelay``; never two commits at a time. While one commit runs, the next batch
-    /// gathers everything that happens meanwhile — the group commit: under load many events share
-    /// a transaction.
+    /// A copy of the live figures with the scheduler's counts filled in.
+    func capturedCounters(includingCurrentTask: Bool) -> ExecutionCounters {
+        var captured = counters
+        captured.status = status
+        captured.completedTasks = scheduler.completedCount
+        captured.finishedTasks = scheduler.finishedCount
+        captured.queuedTasks = scheduler.readyCount
+        captured.maxConcurrency = scheduler.maxConcurrency
+        captured.currentTask = includingCurrentTask ? currentTaskIndex().map { plan.tasks[$0].id } : nil
+        return captured
+    }
+
+    /// Asks the commit pipeline what to do after a change, and does it.
     func scheduleCommit() {
-        guard journal != nil, journalFailure == nil, !commitInFlight, !batch.isEmpty else { return }
-        let urgent = !awaitingCommit.isEmpty || batch.finalResult != nil
-        if urgent {
-            startCommit()
-        } else if !gatherTimerArmed {
-            gatherTimerArmed = true
+        guard journal != nil else { return }
+        perform(
+            pipeline.next(
+                executionId: id, status: status, timeline: timeline,
+                counters: { capturedCounters(includingCurrentTask: !monitors.isEmpty) }))
+    }
+
+    private func perform(_ step: CommitPipeline.Step) {
+        guard let journal else { return }
+        switch step {
+        case .none:
+            return
+        case .armGatherTimer:
             Task { [self] in
                 // Real time, not the engine's clock: this batches I/O, it is not execution time.
-                try? await Task.sleep(for: Self.gatherDelay)
-                gatherTimerArmed = false
-                startCommit()
+                try? await Task.sleep(for: CommitPipeline.gatherDelay)
+                gatherTimerFired()
+            }
+        case .commit(let batch, let ticket):
+            Task { [self] in  // isolated to this actor: only the commit itself runs elsewhere
+                do {
+                    try await journal.commit(batch)
+                    committed(ticket)
+                } catch {
+                    commitFailed(error, ticket)
+                }
             }
         }
     }
 
-    private func startCommit() {
-        guard let journal, journalFailure == nil, !commitInFlight, !batch.isEmpty else { return }
-        commitInFlight = true
-        var outgoing = batch
-        batch = JournalBatch()
-        outgoing.executionId = id
-        outgoing.status = status
-        outgoing.statusChanged = status != lastCommittedStatus
-        lastCommittedStatus = status
-        let completions = awaitingCommit
-        awaitingCommit.removeAll()
-        let upTo = (events: timeline.count, messages: messages.count)
-        let isFinal = outgoing.finalResult != nil
-        Task { [self] in  // isolated to this actor: only the commit itself runs elsewhere
-            do {
-                try await journal.commit(outgoing)
-                committed(completions, upTo: upTo, final: isFinal)
-            } catch {
-                commitFailed(error, completions)
-            }
-        }
+    private func gatherTimerFired() {
+        perform(
+            pipeline.gatherTimerFired(
+                executionId: id, status: status, timeline: timeline,
+                counters: { capturedCounters(includingCurrentTask: !monitors.isEmpty) }))
     }
 
-    /// A commit is durable: release the dependents of its completions, publish its events, and
+    /// A commit is durable: release what waited for it, report its events and figures, and
     /// announce the end if it carried the final status.
-    func committed(_ completions: [(index: Int, epoch: Int)], upTo: (events: Int, messages: Int), final: Bool) {
-        commitInFlight = false
-        for completion in completions where completion.epoch == epoch {
-            scheduler.commitCompletion(completion.index)
-        }
-        if final && finalPending {
-            announcePendingFinal()
+    private func committed(_ ticket: CommitPipeline.Ticket) {
+        pipeline.committed()
+        committedCounters = ticket.counters
+        release(ticket.releases)
+        let fresh = timeline.commit(upTo: ticket.mark)
+        if ticket.isFinal && pipeline.finalPending {
+            announcePendingFinal(fresh)
             return
         }
-        let events = Array(timeline[min(committedEvents, upTo.events)..<upTo.events])
-        let newMessages = Array(messages[min(committedMessages, upTo.messages)..<upTo.messages])
-        committedEvents = max(committedEvents, upTo.events)
-        committedMessages = max(committedMessages, upTo.messages)
-        if !events.isEmpty || !newMessages.isEmpty { publish(events: events, messages: newMessages) }
+        if !fresh.events.isEmpty || !fresh.messages.isEmpty { publish(events: fresh.events, messages: fresh.messages) }
         scheduleCommit()
+        wakeDrainWaiters()
         wakeDriver()
     }
 
     /// A commit failed: the execution cannot be durable any more, so it stops with `STORE_ERROR`.
-    /// What was committed before stays committed; the rest is kept in memory only.
-    func commitFailed(_ error: any Error, _ completions: [(index: Int, epoch: Int)]) {
-        commitInFlight = false
-        journalFailure = ExecutionError(
+    /// What was committed before stays committed and reported; the rest is never reported.
+    private func commitFailed(_ error: any Error, _ ticket: CommitPipeline.Ticket) {
+        let failure = ExecutionError(
             code: "STORE_ERROR",
             message: "the execution's record could not be written (\(error)); it stopped, and what was recorded "
                 + "before is intact: fix the cause and resume it",
             timestamp: clock.date(at: clock.now()), recoverable: false)
-        for completion in completions where completion.epoch == epoch {
-            scheduler.commitCompletion(completion.index)
-        }
-        for (index, stamp) in awaitingCommit where stamp == epoch {
-            scheduler.commitCompletion(index)
-        }
-        awaitingCommit.removeAll()
-        batch = JournalBatch()
-        if finalPending {
-            announcePendingFinal()
+        // Released so that the loop can wind down; nothing they unblock starts (the execution stops).
+        release(ticket.releases + pipeline.failed(failure))
+        wakeDrainWaiters()
+        if pipeline.finalPending {
+            announcePendingFinal(([], []))
             return
         }
-        let events = Array(timeline[committedEvents...])
-        let newMessages = Array(messages[committedMessages...])
-        committedEvents = timeline.count
-        committedMessages = messages.count
-        publish(events: events, messages: newMessages)
-        if !status.isFinal, let failure = journalFailure {
+        if !status.isFinal {
             pendingStop = .fail(failure)
             wakeDriver()
         }
     }
 
+    /// Applies what a commit (or its failure) releases, in the current epoch only.
+    private func release(_ releases: [PendingRelease]) {
+        for release in releases where release.epoch == epoch {
+            switch release.kind {
+            case .completion: scheduler.commitCompletion(release.index)
+            case .nextAttempt: scheduler.commitRequeue(release.index)
+            }
+        }
+    }
+
     /// The final status is committed (or can no longer be): every monitor gets the final update,
     /// with what it has not seen yet, and the waiters wake.
-    private func announcePendingFinal() {
-        finalPending = false
+    private func announcePendingFinal(_ fresh: (events: [ExecutionEvent], messages: [ExecutionMessage])) {
+        pipeline.finalPending = false
         let listeners = Array(monitors.values)
         monitors.removeAll()
-        announceFinal(to: listeners, from: (committedEvents, committedMessages))
+        announceFinal(to: listeners, events: fresh.events, messages: fresh.messages)
+        wakeDrainWaiters()
+    }
+
+    /// Waits until nothing waits for the journal: no commit runs and every change is committed
+    /// (or a commit failed). A restore waits for this, so that attempts of the old epoch are durable
+    /// before the new epoch starts others.
+    func drainJournal() async {
+        guard journal != nil else { return }
+        scheduleCommit()
+        while !pipeline.isIdle(timeline) {
+            await withCheckedContinuation { drainWaiters.append($0) }
+            scheduleCommit()
+        }
+    }
+
+    private func wakeDrainWaiters() {
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Starts from a resume point: its completed tasks stay completed, attempts and the timeline
     /// continue where they were, and a `RECOVERY_INITIATED` event says from where.
     func applyResumePoint(_ point: ResumePoint) {
-        eventSequence = point.lastEventSequence
-        messageSequence = point.messageCount
+        timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
         checkpoints = point.checkpoints
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }

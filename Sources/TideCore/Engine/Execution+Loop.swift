@@ -4,7 +4,7 @@ extension Execution {
     /// find it running.
     func begin() {
         guard status == .pending else { return }
-        startedAt = clock.now()
+        counters.startedAt = clock.now()
         status = .running
         if let resumePoint {
             applyResumePoint(resumePoint)
@@ -44,6 +44,8 @@ extension Execution {
                 group.cancelAll()
             }
             guard case .restore(let checkpoint) = stopping else { return }
+            // The old epoch's attempts are durable before the new epoch starts others.
+            await drainJournal()
             applyRestore(checkpoint)
         }
     }
@@ -51,18 +53,18 @@ extension Execution {
     /// The loop of this epoch is over: the execution is final, or a restore can proceed.
     var isLoopDone: Bool {
         if status.isFinal { return true }
-        if case .restore = stopping { return inFlight == 0 }
+        if case .restore = stopping { return counters.inFlight == 0 }
         return false
     }
 
     /// Finishes the execution when nothing is left to run (or to wait for, when stopping).
     func settle() {
         if let stopping {
-            if inFlight == 0 { finishStopping(stopping) }
+            if counters.inFlight == 0 { finishStopping(stopping) }
             return
         }
         // A paused execution stays paused even with nothing left to run; it completes on resume.
-        if scheduler.isFinished && inFlight == 0 && status == .running {
+        if scheduler.isFinished && counters.inFlight == 0 && status == .running {
             finalize(anyTaskFailed ? .failed : .completed)
         }
     }
@@ -163,7 +165,7 @@ extension Execution {
         for waiter in waiters { waiter.resume(throwing: CancellationError()) }
         group.cancelAll()
         if case .restore = reason { return }
-        if inFlight > 0 {
+        if counters.inFlight > 0 {
             // Outside the group, which is cancelled now: an owned timer that only wakes the driver.
             let grace = configuration.cancelGracePeriod
             let clock = self.clock
@@ -190,15 +192,13 @@ extension Execution {
     func finalize(_ final: ExecutionStatus) {
         guard !status.isFinal else { return }
         let now = clock.now()
-        if let since = pausedSince {
-            pausedTotal += now - since
-            pausedSince = nil
-        }
+        counters.endPause(at: now)
         status = final
-        // Everything not yet published goes out with the final update.
-        let firstUnpublished = (events: committedEvents, messages: committedMessages)
-        let listeners = isJournaling ? [:] : monitors
-        if !isJournaling { monitors.removeAll() }  // the final event goes out once, in the final update
+        // What is committed but not yet published goes out with the final update, and the final
+        // event goes out once, in it: monitors are detached before it is recorded.
+        let unpublished = timeline.committed
+        let listeners = isJournaling ? [] : Array(monitors.values)
+        if !isJournaling { monitors.removeAll() }
         switch final {
         case .completed:
             record(.executionCompleted, "execution completed")
@@ -212,31 +212,28 @@ extension Execution {
                 .executionFailed, "execution failed" + (error.map { ": \($0.message)" } ?? ""),
                 data: error.map { ["code": .string($0.code)] })
         }
-        completedAt = now
+        timeline.seal()
+        counters.completedAt = now
         graceTimer?.cancel()
         graceTimer = nil
         if isJournaling {
-            // Announced once the final status is committed (committed(_:)).
-            var final = result()
-            final.timeline = []
-            batch.finalResult = final
+            // The final result, with the live figures: the batch that carries it commits them.
+            pipeline.batch.finalResult = makeResult(
+                counters: capturedCounters(includingCurrentTask: false), timeline: [])
             // Monitors (including ones that start meanwhile) hear of the end once it is committed.
-            finalPending = true
+            pipeline.finalPending = true
             scheduleCommit()
             return
         }
-        announceFinal(to: Array(listeners.values), from: firstUnpublished)
+        let fresh = timeline.committed(from: unpublished)
+        announceFinal(to: listeners, events: fresh.events, messages: fresh.messages)
     }
 
-    /// Sends the final update (with the events and messages from `first` on) and wakes everyone
-    /// waiting for the end.
-    func announceFinal(to listeners: [UpdateChannel], from first: (events: Int, messages: Int)) {
-        committedEvents = timeline.count
-        committedMessages = messages.count
+    /// Sends the final update (with the given events and messages, which its listeners have not
+    /// seen) and wakes everyone waiting for the end.
+    func announceFinal(to listeners: [UpdateChannel], events: [ExecutionEvent], messages: [ExecutionMessage]) {
         let result = result()
-        let finalUpdate = update(
-            events: Array(timeline[min(first.events, timeline.count)...]),
-            messages: Array(messages[min(first.messages, messages.count)...]))
+        let finalUpdate = update(events: events, messages: messages)
         for channel in listeners {
             channel.send(finalUpdate, final: true)
         }

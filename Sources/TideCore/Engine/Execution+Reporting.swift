@@ -2,32 +2,13 @@ internal import DequeModule
 import Foundation
 
 extension Execution {
-    /// The metrics so far (see ``ExecutionMetrics`` for each definition).
+    /// The metrics as reported (see ``ExecutionMetrics`` for each definition).
     func metrics() -> ExecutionMetrics {
-        let end = completedAt ?? clock.now()
-        let total = startedAt.map { end - $0 } ?? .zero
-        let busy = busyTotal + (busySince.map { end - $0 } ?? .zero)
-        let completed = scheduler.completedCount
-        let finished = scheduler.finishedCount
-        // Released allocations are summed as they are released; only those still held are read here.
-        var cost = releasedCost
-        var weighted = releasedWeightedEfficiency
-        var weight = releasedWeight
-        for record in ongoingUsage() {
-            let held = clock.date(at: end).timeIntervalSince(record.startTime)
-            cost += record.cost
-            weighted += record.efficiency * record.amountUsed * held
-            weight += record.amountUsed * held
-        }
-        return ExecutionMetrics(
-            totalDuration: total.milliseconds,
-            effectiveDuration: busy.milliseconds,
-            totalCost: cost,
-            resourceEfficiency: weight > 0 ? weighted / weight : 1,
-            qualityScore: qualityCount == 0 ? 1 : qualitySum / Double(qualityCount),
-            successRate: finished == 0 ? 1 : Double(completed) / Double(finished),
-            throughput: total > .zero ? Double(completed) / total.seconds : 0,
-            errorRate: attemptsStarted == 0 ? 0 : Double(attemptsFailed) / Double(attemptsStarted))
+        metrics(of: reportedCounters())
+    }
+
+    private func metrics(of figures: ExecutionCounters) -> ExecutionMetrics {
+        figures.metrics(at: clock.now(), date: clock.date(at:), ongoing: ongoingUsage())
     }
 
     /// Usage of every allocation the execution made: released ones, then those still held.
@@ -41,33 +22,27 @@ extension Execution {
         return resources.ongoingUsage(holding.sorted().flatMap { records[$0].resources.map(\.id) })
     }
 
-    /// Progress so far.
-    func progress() -> ExecutionProgress {
-        let total = plan.tasks.count
-        let finished = scheduler.finishedCount
-        var eta: Double?
-        if completionOrder.count > 0, !status.isFinal {
-            let mean = completedAttemptTime.milliseconds / Double(max(1, attemptsStarted - inFlight))
-            eta = mean * Double(total - finished) / Double(max(1, min(scheduler.maxConcurrency, total - finished)))
-        }
-        let phase = currentPhase ?? status.rawValue.lowercased()
-        return ExecutionProgress(
-            percentage: total == 0 ? 100 : Double(finished) / Double(total) * 100,
-            completedTasks: scheduler.completedCount,
-            totalTasks: total, estimatedTimeRemaining: status.isFinal ? 0 : eta, currentPhase: phase)
+    /// Progress as reported.
+    func progress() -> ExecutionProgress { reportedCounters().progress() }
+
+    /// The execution's result as reported: final once the status is; for a journaled execution,
+    /// its committed timeline and figures.
+    func result() -> ExecutionResult {
+        makeResult(counters: reportedCounters(), timeline: Array(timeline.committedEvents))
     }
 
-    /// The execution's result: final once the status is.
-    func result() -> ExecutionResult {
+    /// A result from the given figures and timeline.
+    func makeResult(counters figures: ExecutionCounters, timeline events: [ExecutionEvent]) -> ExecutionResult {
         var sinkResults: [String: JSONValue] = [:]
         for index in sinks {
             if let result = records[index].result { sinkResults[plan.tasks[index].id] = result }
         }
-        let start = startedAt ?? clock.now()
+        let start = figures.startedAt ?? clock.now()
         return ExecutionResult(
-            executionId: id, planId: plan.id, status: status, startedAt: clock.date(at: start),
-            completedAt: completedAt.map { clock.date(at: $0) }, result: .object(sinkResults), error: error,
-            metrics: metrics(), resourceUsage: resourceUsage(), timeline: timeline)
+            executionId: id, planId: plan.id, status: figures.status, startedAt: clock.date(at: start),
+            completedAt: figures.completedAt.map { clock.date(at: $0) }, result: .object(sinkResults),
+            error: figures.status.isFinal ? error : nil, metrics: metrics(of: figures),
+            resourceUsage: resourceUsage(), timeline: events)
     }
 
     /// The running task that started first, if any.
@@ -88,19 +63,21 @@ extension Execution {
         return best?.index
     }
 
-    /// The figures alert conditions read.
+    /// The figures alert conditions read, as reported.
     func sample() -> ExecutionSample {
-        ExecutionSample(
-            status: status, metrics: metrics(), progress: progress(), runningTasks: inFlight,
-            queuedTasks: scheduler.readyCount)
+        let figures = reportedCounters()
+        return ExecutionSample(
+            status: figures.status, metrics: metrics(of: figures), progress: figures.progress(),
+            runningTasks: figures.inFlight, queuedTasks: figures.queuedTasks)
     }
 
-    /// A snapshot for monitors.
+    /// A snapshot for monitors, with the reported figures.
     func update(events: [ExecutionEvent], messages: [ExecutionMessage]) -> ExecutionUpdate {
-        let current = currentTaskIndex().map { plan.tasks[$0].id }
+        let figures = reportedCounters()
         return ExecutionUpdate(
-            executionId: id, timestamp: clock.date(at: clock.now()), status: status, progress: progress(),
-            currentTask: current, metrics: metrics(), events: events, messages: messages)
+            executionId: id, timestamp: clock.date(at: clock.now()), status: figures.status,
+            progress: figures.progress(), currentTask: figures.currentTask, metrics: metrics(of: figures),
+            events: events, messages: messages)
     }
 
     /// Sends new events and messages to every monitor (nothing to do, and no cost, without monitors).
@@ -119,9 +96,8 @@ extension Execution {
                     .sorted { $0.1 < $1.1 })
         }
         // Only what is committed: a monitor never sees an event a crash could still lose.
-        let snapshot = update(
-            events: Array(timeline[..<committedEvents]), messages: Array(messages[..<committedMessages]))
-        if status.isFinal && completedAt != nil && !finalPending {
+        let snapshot = update(events: Array(timeline.committedEvents), messages: Array(timeline.committedMessages))
+        if status.isFinal && counters.completedAt != nil && !pipeline.finalPending {
             channel.send(snapshot, final: true)
         } else {
             channel.send(snapshot)

@@ -29,7 +29,7 @@ extension Execution {
             id: "\(id)-cp\(checkpoints.count + 1)", executionId: id, timestamp: clock.date(at: now),
             state: currentState(), metadata: metadata)
         checkpoints.append(checkpoint)
-        if isJournaling { batch.checkpoints.append(checkpoint) }
+        if isJournaling { pipeline.batch.checkpoints.append(checkpoint) }
         record(
             .checkpointCreated, "checkpoint \(checkpoint.id) created (\(reason))",
             data: ["checkpointId": .string(checkpoint.id), "completedTasks": .int(completionOrder.count)])
@@ -66,11 +66,9 @@ extension Execution {
         error = nil
         firstFailure = nil
         anyTaskFailed = false
-        completedAt = nil
-        if status.isFinal || status == .paused {
-            if let since = pausedSince { pausedTotal += clock.now() - since }
-            pausedSince = nil
-        }
+        counters.completedAt = nil
+        timeline.unseal()
+        if status.isFinal || status == .paused { counters.endPause(at: clock.now()) }
         status = .running
         record(
             .recoveryInitiated, "restored from checkpoint \(checkpoint.id): \(completed.count) task(s) stay completed",

@@ -16,10 +16,6 @@ actor Execution {
     let resources: ResourceManager
     /// Usage records of the allocations this execution released.
     var usages: [ResourceUsage] = []
-    /// Running totals over ``usages``: cost, efficiency × amount × seconds held, amount × seconds held.
-    var releasedCost = 0.0
-    var releasedWeightedEfficiency = 0.0
-    var releasedWeight = 0.0
     /// Tasks whose running attempt holds resources.
     var holding: Set<Int> = []
 
@@ -28,28 +24,16 @@ actor Execution {
     var records: [TaskRecord]
     var variables: [String: JSONValue]
     var completionOrder: [Int] = []
-    var timeline: [ExecutionEvent] = []
-    var messages: [ExecutionMessage] = []
+    /// Events and messages; every read of them goes through its committed prefix.
+    var timeline: ExecutionTimeline
     var checkpoints: [ExecutionCheckpoint] = []
     var error: ExecutionError?
     var anyTaskFailed = false
     var firstFailure: ExecutionError?
-
-    // Time, as engine offsets.
-    var startedAt: Duration?
-    var completedAt: Duration?
-    var pausedSince: Duration?
-    var pausedTotal: Duration = .zero
-    var busySince: Duration?
-    var busyTotal: Duration = .zero
-
-    // Counters behind the metrics.
-    var inFlight = 0
-    var attemptsStarted = 0
-    var attemptsFailed = 0
-    var qualitySum = 0.0
-    var qualityCount = 0
-    var currentPhase: String?
+    /// The figures behind metrics and progress, live.
+    var counters = ExecutionCounters()
+    /// The figures as of the last durable commit (journaled executions report these).
+    var committedCounters = ExecutionCounters()
 
     // Loop plumbing.
     var pendingEvents: [LoopEvent] = []
@@ -65,31 +49,17 @@ actor Execution {
     var runningSince: [Duration?]
     /// Attempts in start order; entries of attempts that ended are dropped lazily.
     var runningOrder: Deque<(index: Int, since: Duration)> = []
-    var completedAttemptTime: Duration = .zero
     let indexById: [String: Int]
     let sinks: [Int]
     var pauseWaiters: [CheckedContinuation<Void, any Error>] = []
     var finalWaiters: [CheckedContinuation<ExecutionResult, Never>] = []
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
     var monitors: [ObjectIdentifier: UpdateChannel] = [:]
-    var eventSequence = 0
-    var messageSequence = 0
 
-    // Durability (see Execution+Journal.swift). Without a journal, everything is published at once.
+    // Durability (see Execution+Journal.swift). Without a journal, everything is committed at once.
     let journal: (any ExecutionJournal)?
     let resumePoint: ResumePoint?
-    var batch = JournalBatch()
-    var commitInFlight = false
-    var gatherTimerArmed = false
-    var lastCommittedStatus: ExecutionStatus?
-    /// How much of the in-memory timeline and message log is committed (and published).
-    var committedEvents = 0
-    var committedMessages = 0
-    /// Completions waiting for their commit, with the epoch they belong to.
-    var awaitingCommit: [(index: Int, epoch: Int)] = []
-    /// Whether the final status waits for its commit before monitors and waiters hear of it.
-    var finalPending = false
-    /// Set once a commit failed: the execution stops and the journal is no longer used.
-    var journalFailure: ExecutionError?
+    var pipeline = CommitPipeline()
 
     init(
         id: String, plan: ExecutionPlan, graph: PlanGraph, clock: EngineClock, recovery: RecoveryRegistry,
@@ -107,7 +77,9 @@ actor Execution {
         self.scheduler = TaskScheduler(plan: plan, graph: graph)
         self.records = [TaskRecord](repeating: TaskRecord(), count: plan.tasks.count)
         self.runningSince = [Duration?](repeating: nil, count: plan.tasks.count)
-        self.timeline.reserveCapacity(2 * plan.tasks.count + 4)  // a start and an end per task
+        // A start and an end per task.
+        self.timeline = ExecutionTimeline(commitsOnAppend: journal == nil, capacity: 2 * plan.tasks.count + 4)
+        self.counters.totalTasks = plan.tasks.count
         self.variables = plan.variables
         self.indexById = graph.indexById
         self.sinks = graph.dependents.indices.filter { graph.dependents[$0].isEmpty }
@@ -123,7 +95,7 @@ actor Execution {
                 executionId: id)
         }
         status = .paused
-        pausedSince = clock.now()
+        counters.pause(at: clock.now())
         record(.executionPaused, "execution paused")
     }
 
@@ -134,9 +106,7 @@ actor Execution {
                 .illegalTransition, "cannot resume execution '\(id)': it is \(status.rawValue), not PAUSED",
                 executionId: id)
         }
-        let now = clock.now()
-        if let since = pausedSince { pausedTotal += now - since }
-        pausedSince = nil
+        counters.endPause(at: clock.now())
         status = .running
         record(.executionResumed, "execution resumed")
         let waiters = pauseWaiters
@@ -174,64 +144,51 @@ actor Execution {
 
     /// The result once the execution reaches a final status.
     func finalResult() async -> ExecutionResult {
-        if status.isFinal && !finalPending { return result() }
+        if status.isFinal && !pipeline.finalPending { return result() }
         return await withCheckedContinuation { finalWaiters.append($0) }
     }
 
     // MARK: - Timeline
 
-    /// Appends an event and notifies monitors.
+    /// Appends an event: published at once without a journal, once committed with one.
     func record(
         _ type: ExecutionEventType, _ description: String? = nil, taskId: String? = nil, data: JSONValue? = nil,
         at time: Duration? = nil
     ) {
-        guard completedAt == nil else { return }  // nothing is added after the final event
-        eventSequence += 1
         let now = time ?? clock.now()
-        // Ids are sequence numbers, unique within the execution (and short: no allocation).
-        var event = ExecutionEvent(
-            id: String(eventSequence), type: type, timestamp: clock.date(at: now), taskId: taskId, data: data)
-        if let description { event.description = description }
-        timeline.append(event)
-        if isJournaling {
-            batch.events.append(event)
-            scheduleCommit()
-        } else {
-            committedEvents = timeline.count
+        guard let event = timeline.append(type, description, taskId: taskId, data: data, at: clock.date(at: now))
+        else { return }  // nothing is added after the final event
+        if journal == nil {
             publish(events: [event], messages: [])
+        } else {
+            scheduleCommit()
         }
     }
 
-    /// Appends a log message and notifies monitors.
+    /// Appends a log message: published at once without a journal, once committed with one.
     func log(_ level: MessageLevel, _ text: String, taskId: String?, context: [String: JSONValue]?) {
-        guard completedAt == nil else { return }
         let message = ExecutionMessage(
             level: level, message: text, timestamp: clock.date(at: clock.now()), taskId: taskId, context: context)
-        messages.append(message)
-        messageSequence += 1
-        if isJournaling {
-            batch.messages.append((messageSequence, message))
-            scheduleCommit()
-        } else {
-            committedMessages = messages.count
+        guard timeline.append(message) else { return }
+        if journal == nil {
             publish(events: [], messages: [message])
+        } else {
+            scheduleCommit()
         }
     }
 
-    /// The events recorded after sequence number `sequence` (event ids are sequence numbers).
+    /// The committed events after sequence number `sequence` (event ids are sequence numbers).
     func events(after sequence: Int) -> [ExecutionEvent] {
-        // A resumed execution's timeline starts after the events of the run before.
-        let base = timeline.first.flatMap { Int($0.id) }.map { $0 - 1 } ?? 0
-        let start = min(max(sequence - base, 0), timeline.count)
-        if start == timeline.count { return [] }
-        if timeline[start].id == String(sequence + 1) { return Array(timeline[start...]) }
-        return timeline.filter { (Int($0.id) ?? 0) > sequence }
+        timeline.committedEvents(after: sequence)
     }
 
-    /// The messages logged after the first `count`.
+    /// The committed messages after the first `count`.
     func messages(after count: Int) -> [ExecutionMessage] {
-        Array(messages[min(max(count, 0), messages.count)...])
+        timeline.committedMessages(after: count)
     }
+
+    /// The status as reported: as of the last commit for a journaled execution.
+    var reportedStatus: ExecutionStatus { reportedCounters().status }
 
     // MARK: - Task context support
 
@@ -239,7 +196,7 @@ actor Execution {
     func setTaskState(_ index: Int, _ state: JSONValue) {
         records[index].state = state
         if isJournaling {
-            batch.tasks[plan.tasks[index].id, default: TaskUpdate()].state = state
+            pipeline.batch.tasks[plan.tasks[index].id, default: TaskUpdate()].state = state
             scheduleCommit()
         }
     }
@@ -247,27 +204,27 @@ actor Execution {
     func setVariable(_ name: String, _ value: JSONValue) {
         variables[name] = value
         if isJournaling {
-            batch.variables = variables
+            pipeline.batch.variables = variables
             scheduleCommit()
         }
     }
     func reportPhase(_ phase: String) {
-        currentPhase = phase
-        publish(events: [], messages: [])
+        counters.currentPhase = phase
+        // A journaled execution reports the phase with its next commit.
+        if journal == nil { publish(events: [], messages: []) }
     }
     func reportQuality(_ quality: Double) {
-        qualitySum += min(max(quality, 0), 1)
-        qualityCount += 1
+        counters.qualitySum += min(max(quality, 0), 1)
+        counters.qualityCount += 1
     }
 
     /// Active time: engine time minus time this execution spent paused.
     func activeNow(at time: Duration? = nil) -> Duration {
-        let now = time ?? clock.now()
-        return now - pausedTotal - (pausedSince.map { now - $0 } ?? .zero)
+        counters.activeNow(at: time ?? clock.now())
     }
 
     /// Active time since the execution started.
     func activeElapsed() -> Duration {
-        activeNow() - (startedAt ?? clock.now())
+        activeNow() - (counters.startedAt ?? clock.now())
     }
 }

@@ -20,6 +20,9 @@ package struct TaskScheduler: Sendable {
         /// Returned its result, which is not committed to the journal yet: it holds no concurrency
         /// slot, and its dependents wait for ``TaskScheduler/commitCompletion(_:)``.
         case completing
+        /// Failed an attempt that will run again once the failure is committed to the journal: it
+        /// holds no concurrency slot meanwhile (``TaskScheduler/commitRequeue(_:)`` queues it).
+        case retrying
         /// Finished successfully.
         case completed
         /// Failed for good.
@@ -153,6 +156,21 @@ package struct TaskScheduler: Sendable {
     package mutating func requeue(_ index: Int) {
         precondition(states[index] == .running, "requeue(\(index)): the task is not running")
         runningCount -= 1
+        enqueue(index)
+    }
+
+    /// Records that a running task will run again once its failed attempt is durable: its slot is
+    /// free at once, and it is queued by ``commitRequeue(_:)``.
+    package mutating func requeueAwaitingCommit(_ index: Int) {
+        precondition(states[index] == .running, "requeueAwaitingCommit(\(index)): the task is not running")
+        runningCount -= 1
+        states[index] = .retrying
+    }
+
+    /// Records that a failed attempt is durable: the task is queued again. Does nothing for a task
+    /// that is no longer waiting to retry (a restore reset it).
+    package mutating func commitRequeue(_ index: Int) {
+        guard states[index] == .retrying else { return }
         enqueue(index)
     }
 
