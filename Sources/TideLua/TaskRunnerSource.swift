@@ -6,7 +6,7 @@
 /// task runner: `run(fn, taskId, attempt)` builds the task's `ctx` and calls `fn(ctx)`.
 ///
 /// `ctx` is small: `taskId` and `attempt` are plain fields; `state`, `results`, `vars`,
-/// `executionId`, `quality` and `progress` are found by `__index` on first use, so a task that
+/// `executionId`, `attemptId`, `quality` and `progress` are found by `__index` on first use, so a task that
 /// never reads them pays nothing for them. `ctx.state` always goes through the host, so that
 /// `ctx.state = {…}` replaces the task's state; other assignments to `ctx` are refused.
 let taskRunnerSource = #"""
@@ -14,7 +14,8 @@ local host, keep = ...
 local setmetatable, rawset, type, error, tostring = setmetatable, rawset, type, error, tostring
 local cachedstate, loadstate, adoptstate, replacestate =
   host.cachedstate, host.loadstate, host.adoptstate, host.replacestate
-local results, getvar, setvar, executionid = host.results, host.getvar, host.setvar, host.executionid
+local results, getvar, setvar, executionid, attemptid =
+  host.results, host.getvar, host.setvar, host.executionid, host.attemptid
 
 local vars = setmetatable({}, {
   __index = function(_, name) return getvar(name) end,
@@ -47,6 +48,11 @@ local lazy = {
   executionId = function(ctx)
     local id = executionid()
     rawset(ctx, "executionId", id)
+    return id
+  end,
+  attemptId = function(ctx)
+    local id = attemptid()
+    rawset(ctx, "attemptId", id)
     return id
   end,
   vars = function() return vars end,

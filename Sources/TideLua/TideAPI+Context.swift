@@ -77,6 +77,13 @@ extension TideAPI {
         }
     }
 
+    func attemptId() -> LuaReference {
+        lua.makeFunction(named: "ctx.attemptId") { frame in
+            frame.push(string: try Self.scope(frame, "ctx.attemptId").context.attemptId)
+            return 1
+        }
+    }
+
     func getVariable() -> LuaReference {
         lua.makeAsyncFunction(named: "ctx.vars") { frame in
             let name = try Self.variableName(frame)

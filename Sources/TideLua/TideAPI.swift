@@ -26,6 +26,7 @@ struct TideAPI {
         add("getvar", getVariable())
         add("setvar", setVariable())
         add("executionid", executionId())
+        add("attemptid", attemptId())
         add("quality", quality())
         add("progress", progress())
         add("noaction", noAction())

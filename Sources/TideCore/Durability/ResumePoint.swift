@@ -1,7 +1,8 @@
 /// Where a resumed execution starts from: its last durable state, or a stored checkpoint.
 ///
 /// Completed tasks stay completed with their results; every other task runs again, its attempt
-/// number continuing from `attempts`. The timeline continues after `lastEventSequence`.
+/// number continuing after `attempts` (or ``attemptFloor``). The timeline continues after
+/// `lastEventSequence`.
 public struct ResumePoint: Sendable {
     /// Results of the tasks that completed, by task id.
     public var completed: [String: JSONValue]
@@ -9,8 +10,22 @@ public struct ResumePoint: Sendable {
     public var skipped: Set<String> = []
     /// Task states (`ctx.state`), by task id.
     public var taskStates: [String: JSONValue]
-    /// Attempts made so far, by task id.
+    /// The highest attempt number an earlier process may have given each task, by task id: the
+    /// task's next attempt is one more. A journal computes it so that numbers never repeat (see
+    /// ``attemptFloor``).
     public var attempts: [String: Int]
+    /// The number attempts continue after for tasks not in ``attempts``.
+    ///
+    /// A process may die after starting an attempt and before its `TASK_STARTED` is committed; the
+    /// engine never starts a task's next attempt before the previous one's start is committed, so a
+    /// dead process leaves at most one such attempt per task. The store counts the processes that
+    /// have run the execution (its *incarnations*); with `L` the highest committed attempt of a task
+    /// and `k` the new incarnation, the task's next attempt is `L + k`, which no earlier process can
+    /// have given it. So attempt numbers may skip across a death, but never repeat.
+    public var attemptFloor = 0
+    /// Recovery decisions received so far, by task id: caps such as "retry 5 times" hold across
+    /// resumes (``RecoveryContext/attempt``).
+    public var recoveries: [String: Int] = [:]
     /// The execution variables.
     public var variables: [String: JSONValue]
     /// The id of the last event recorded (event ids are sequence numbers).

@@ -279,7 +279,8 @@ extension Execution {
                 // Dependents start only once this completion is committed (Execution+Journal.swift).
                 scheduler.completeAwaitingCommit(index)
                 pipeline.releaseAfterCommit(PendingRelease(index: index, epoch: epoch, kind: .completion))
-                pipeline.batch.tasks[taskId] = TaskUpdate(outcome: .completed, result: value, state: records[index].state)
+                pipeline.batch.tasks[taskId] = TaskUpdate(
+                    outcome: .completed, result: value, state: records[index].state)
             } else {
                 scheduler.complete(index)
             }
@@ -339,10 +340,10 @@ extension Execution {
                     }
                     if isJournaling { pipeline.batch.variables = variables }
                 }
-                scheduler.requeue(index)
+                requeue(index)
             case .fallback:
                 records[index].useFallback = true
-                scheduler.requeue(index)
+                requeue(index)
             case .skip:
                 scheduler.skip(index)
                 // Recorded, so that a resumed execution keeps the decision instead of asking again.
@@ -362,6 +363,20 @@ extension Execution {
                 signal(.restore(checkpoint))
             }
         }
+    }
+
+    /// Queues a failed task for its next attempt; with a journal, once the failed attempt (its
+    /// start, its failure and the decision) is committed, so that a process death leaves at most one
+    /// uncommitted attempt per task (what keeps attempt numbers unique, ``ResumePoint/attemptFloor``)
+    /// and a resumed execution counts the decision.
+    private func requeue(_ index: Int) {
+        guard isJournaling else {
+            scheduler.requeue(index)
+            return
+        }
+        scheduler.requeueAwaitingCommit(index)
+        pipeline.releaseAfterCommit(PendingRelease(index: index, epoch: epoch, kind: .nextAttempt))
+        scheduleCommit()
     }
 
     /// A task failed with no way to recover: apply the plan's failure policy.

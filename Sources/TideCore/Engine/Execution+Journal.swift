@@ -146,7 +146,9 @@ extension Execution {
     /// Starts from a resume point: its completed tasks stay completed, attempts and the timeline
     /// continue where they were, and a `RECOVERY_INITIATED` event says from where.
     func applyResumePoint(_ point: ResumePoint) {
-        timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
+        if point.lastEventSequence > 0 {
+            timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
+        }
         checkpoints = point.checkpoints
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }
@@ -158,7 +160,8 @@ extension Execution {
             let taskId = plan.tasks[index].id
             records[index].result = point.completed[taskId]
             records[index].state = point.taskStates[taskId] ?? .null
-            records[index].attempts = point.attempts[taskId] ?? 0
+            records[index].attempts = point.attempts[taskId] ?? point.attemptFloor
+            records[index].recoveries = point.recoveries[taskId] ?? 0
         }
         record(
             .recoveryInitiated,

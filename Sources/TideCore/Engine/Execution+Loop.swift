@@ -6,13 +6,15 @@ extension Execution {
         guard status == .pending else { return }
         counters.startedAt = clock.now()
         status = .running
-        if let resumePoint {
-            applyResumePoint(resumePoint)
-        } else {
+        // A resume of an execution that had committed nothing yet starts its timeline too.
+        if resumePoint.map({ $0.lastEventSequence == 0 }) ?? true {
             record(
                 .executionStarted, "execution of plan '\(plan.id)' started",
-                data: ["planId": .string(plan.id), "totalTasks": .int(plan.tasks.count)])
+                data: [
+                    "executionId": .string(id), "planId": .string(plan.id), "totalTasks": .int(plan.tasks.count),
+                ])
         }
+        if let resumePoint { applyResumePoint(resumePoint) }
     }
 
     /// Runs epochs of the loop: one, or more when checkpoints are restored.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a running task body can see and do: the engine's side of a task.
 ///
 /// The engine gives each attempt of a task its own context. Lua task bodies reach it as `ctx` and
@@ -7,7 +9,9 @@ public protocol TaskContext: Sendable {
     var taskId: String { get }
     /// The execution's id.
     var executionId: String { get }
-    /// The attempt number, starting at 1; a retry or a resume increases it.
+    /// The attempt number: 1 for the first attempt of a fresh execution, one more for each
+    /// attempt in the same process, and never a number this task had before, across any number of
+    /// process deaths and resumes (a resume may skip numbers; see ``ResumePoint/attemptFloor``).
     var attempt: Int { get }
     /// The results of the task's dependencies, by task id (a skipped dependency has none).
     var upstreamResults: [String: JSONValue] { get }
@@ -43,6 +47,24 @@ public protocol TaskContext: Sendable {
     func release(_ resourceIds: [String]) async throws
     /// Waits until the execution is not paused; throws `CancellationError` if it is cancelled.
     func waitWhilePaused() async throws
+}
+
+extension TaskContext {
+    /// The attempt's identity, unique forever: `executionId/taskId/attempt`, with `%` and `/` in
+    /// the task id written `%25` and `%2F`. Use it as the idempotency key of side effects: a
+    /// resumed execution never gives it to another attempt.
+    public var attemptId: String {
+        Self.attemptId(executionId: executionId, taskId: taskId, attempt: attempt)
+    }
+
+    /// The identity of attempt `attempt` of a task (see ``attemptId``).
+    public static func attemptId(executionId: String, taskId: String, attempt: Int) -> String {
+        var escaped = taskId
+        if escaped.contains("%") || escaped.contains("/") {
+            escaped = escaped.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "/", with: "%2F")
+        }
+        return "\(executionId)/\(escaped)/\(attempt)"
+    }
 }
 
 /// The code a task runs: a Swift closure, or (through the Lua bridge) a Lua function.

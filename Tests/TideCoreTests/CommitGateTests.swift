@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import TideCore
+import TideTesting
+
+/// What a journaled execution reports is what is committed: events, messages, results, figures and
+/// status, whatever the journal does; and attempt numbers are identities.
+@Suite("The commit gate and attempt identities")
+struct CommitGateTests {
+    struct DiskFull: Error, CustomStringConvertible {
+        var description: String { "disk full" }
+    }
+
+    @Test func result_whenTheFirstCommitFails_reportsNothingThatWasNotCommitted() async throws {
+        let journal = RecordingJournal()
+        journal.fail(with: DiskFull())
+        let engine = DefaultExecutionEngine(journal: journal)
+        let plan = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { ctx in
+                    await ctx.log(.info, "a ran", context: nil)
+                    return 1
+                },
+                PlanTask(id: "b", dependencies: ["a"]) { _ in 2 },
+            ])
+        let id = try await engine.start(plan)
+        let updates = try await engine.monitor(id)
+        var seen: [ExecutionEvent] = []
+        var messages: [ExecutionMessage] = []
+        var last: ExecutionUpdate?
+        for await update in updates {
+            seen += update.events
+            messages += update.messages
+            last = update
+        }
+        let result = try await engine.result(of: id)
+        #expect(result.status == .failed)
+        #expect(result.error?.code == "STORE_ERROR")
+        #expect(result.timeline.isEmpty, "no event was committed, so none is reported")
+        #expect(seen.isEmpty && messages.isEmpty)
+        #expect(try await engine.events(of: id).isEmpty)
+        #expect(try await engine.messages(of: id).isEmpty)
+        #expect(result.metrics.successRate == 1 && result.metrics.throughput == 0, "no completion was committed")
+        #expect(last?.status == .failed)
+        #expect(last?.progress.completedTasks == 0)
+        #expect(journal.batches.isEmpty)
+    }
+
+    @Test func retry_withAJournal_startsOnlyAfterTheFailedAttemptIsCommitted() async throws {
+        let journal = RecordingJournal()
+        let engine = DefaultExecutionEngine(journal: journal)
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "again", applicableErrors: ["FLAKY"]) { _ in
+                RecoveryResult(success: true, action: .retry, message: "again")
+            })
+        let attempts = Counter()
+        let plan = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { _ in
+                    if await attempts.increment("a") < 3 { throw ExecutionError(code: "FLAKY", message: "flaky") }
+                    return 1
+                }
+            ])
+        let result = try await engine.execute(plan)
+        #expect(result.status == .completed)
+        // Each attempt's start is in a later batch than the decision that asked for it.
+        var batchOfDecision: [Int] = []
+        var batchOfStart: [Int] = []
+        for (position, batch) in journal.batches.enumerated() {
+            for event in batch.events {
+                if event.type == .recoveryInitiated { batchOfDecision.append(position) }
+                if event.type == .taskStarted { batchOfStart.append(position) }
+            }
+        }
+        #expect(batchOfStart.count == 3 && batchOfDecision.count == 2)
+        for (decision, start) in zip(batchOfDecision, batchOfStart.dropFirst()) {
+            #expect(decision < start, "a retry started before the decision was committed")
+        }
+    }
+
+    @Test func resume_continuesAttemptsAfterTheFloor_andCountsEarlierDecisions() async throws {
+        let engine = DefaultExecutionEngine()
+        let seen = Counter()
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "count", applicableErrors: ["NO"]) { context in
+                _ = await seen.increment("decisions-before-\(context.attempt)")
+                return RecoveryResult(success: false, action: .abort, message: "stop")
+            })
+        let plan = ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { ctx in .string(ctx.attemptId) },
+                PlanTask(id: "b/c") { ctx in
+                    _ = await seen.increment("attempt-\(ctx.attempt)")
+                    throw ExecutionError(code: "NO", message: "no")
+                },
+            ])
+        var point = ResumePoint(completed: [:], attempts: ["a": 4], lastEventSequence: 10)
+        point.attemptFloor = 2
+        point.recoveries = ["b/c": 3]
+        let id = try await engine.start(plan, executionId: "e", resumingFrom: point)
+        let result = try await engine.result(of: id)
+        #expect(result.result?["a"] == "e/a/5")
+        #expect(await seen.values["attempt-3"] == 1, "a task not in attempts continues after the floor")
+        #expect(await seen.values["decisions-before-3"] == 1, "the decisions of earlier runs count")
+    }
+
+    @Test(arguments: [
+        ("a", "x/a/1"), ("a/b", "x/a%2Fb/1"), ("50%", "x/50%25/1"), ("%2F", "x/%252F/1"),
+    ])
+    func attemptId_escapesSlashesAndPercents_soItNeverCollides(taskId: String, expected: String) {
+        #expect(ContextProbe.attemptId(executionId: "x", taskId: taskId, attempt: 1) == expected)
+    }
+
+    @Test func executionStarted_carriesTheExecutionId() async throws {
+        let engine = DefaultExecutionEngine()
+        let id = try await engine.start(ExecutionPlan(id: "p", tasks: [PlanTask(id: "a") { _ in 1 }]))
+        let result = try await engine.result(of: id)
+        #expect(result.timeline.first?.type == .executionStarted)
+        #expect(result.timeline.first?.data?["executionId"] == .string(id))
+    }
+
+    @Test func resume_ofAnExecutionThatCommittedNothing_startsAWholeTimeline() async throws {
+        let engine = DefaultExecutionEngine()
+        let id = try await engine.start(
+            ExecutionPlan(id: "p", tasks: [PlanTask(id: "a") { _ in 1 }]), executionId: "e",
+            resumingFrom: ResumePoint(completed: [:]))
+        let result = try await engine.result(of: id)
+        #expect(result.timeline.map(\.type).prefix(2) == [.executionStarted, .recoveryInitiated])
+        #expect(result.timeline.first?.id == "1")
+    }
+}
+
+/// A stand-in context type, to reach ``TaskContext/attemptId(executionId:taskId:attempt:)``.
+private struct ContextProbe: TaskContext {
+    var taskId = ""
+    var executionId = ""
+    var attempt = 1
+    var upstreamResults: [String: JSONValue] = [:]
+    func state() async -> JSONValue { .null }
+    func setState(_ state: JSONValue) async {}
+    func variable(_ name: String) async -> JSONValue? { nil }
+    func setVariable(_ name: String, _ value: JSONValue) async {}
+    func reportQuality(_ quality: Double) async {}
+    func reportPhase(_ phase: String) async {}
+    func emit(_ description: String, data: JSONValue?) async {}
+    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async {}
+    func checkpoint(metadata: [String: JSONValue]) async throws -> String { "" }
+    func allocate(_ requirements: [ResourceRequirement]) async throws -> [Resource] { [] }
+    func release(_ resourceIds: [String]) async throws {}
+    func waitWhilePaused() async throws {}
+}
