@@ -82,6 +82,18 @@ enum StoreSchema {
                     CREATE INDEX controls_by_execution ON controls(executionId, appliedAt);
                     """)
         }
+        migrator.registerMigration("2026-12-01 owners, incarnations and durability per execution") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE executions ADD COLUMN host TEXT;
+                    ALTER TABLE executions ADD COLUMN processStart TEXT;
+                    ALTER TABLE executions ADD COLUMN claimedAt REAL;
+                    ALTER TABLE executions ADD COLUMN ownerToken TEXT;
+                    ALTER TABLE executions ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE executions ADD COLUMN deaths INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE executions ADD COLUMN durability TEXT NOT NULL DEFAULT 'process';
+                    """)
+        }
         return migrator
     }
 }

@@ -1,10 +1,6 @@
 public import Foundation
 public import TideCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What the store keeps about one execution, beside its timeline.
 public struct StoredExecution: Sendable, Hashable {
     /// The execution id.
@@ -31,8 +27,20 @@ public struct StoredExecution: Sendable, Hashable {
     public var completedAt: Date?
     /// The process running it (or that last ran it).
     public var pid: Int?
-    /// That process's last sign of life (it writes one every second).
+    /// That process's last sign of life: it writes one every second and with every commit, and a
+    /// last one when it ends.
     public var heartbeatAt: Date?
+    /// The process that owns it, if one does: only the owner runs it and writes its record. A
+    /// process gives up ownership when its run ends (``ExecutionStore/release(_:)``).
+    public var owner: ProcessIdentity?
+    /// Since when the owner (or the last one) has owned it.
+    public var claimedAt: Date?
+    /// How many processes have run it (1 for the one that started it; each resume or restore adds one).
+    public var incarnation = 1
+    /// How many of the processes that ran it stopped without committing a final status.
+    public var deaths = 0
+    /// What its commits survive; a resume keeps it or raises it.
+    public var durability = Durability.process
     /// The execution variables as last committed.
     public var variables: [String: JSONValue]
     /// The final result (without its timeline), once the execution ended.
@@ -60,12 +68,13 @@ public struct StoredExecution: Sendable, Hashable {
         self.result = nil
     }
 
-    /// Whether a process is running it now: its heartbeat is fresh (the running process writes one
-    /// every second) and its process exists on this machine.
+    /// Whether a process owns it and runs now (``ProcessIdentity/isRunning(heartbeatAt:now:)``):
+    /// on this host, the owner's pid exists and started when the recorded one did — a killed
+    /// owner is gone at once, a reused pid is not taken for it; on another host, the owner's
+    /// heartbeat is younger than ``ProcessIdentity/ownerStaleAfter`` seconds.
     public func isLive(at now: Date = Date()) -> Bool {
-        guard let heartbeatAt, !status.isFinal, now.timeIntervalSince(heartbeatAt) < 5 else { return false }
-        guard let pid, let id = pid_t(exactly: pid) else { return true }
-        return kill(id, 0) == 0 || errno == EPERM
+        guard let owner, !status.isFinal || owner == .current else { return false }
+        return owner.isRunning(heartbeatAt: heartbeatAt, now: now)
     }
 
     /// A content hash of a plan's text, to notice a changed plan file.

@@ -39,6 +39,6 @@ struct AlertsCommand: AsyncParsableCommand {
             broken = true
             print("  \(report)")
         }
-        if broken { throw ExitCode(1) }
+        if broken { throw ExitCode(TideExit.configuration) }
     }
 }

@@ -8,27 +8,25 @@ enum ControlRequest {
         guard execution.isLive() else {
             let heard =
                 execution.heartbeatAt.map { " (last heard from \(Int(Date().timeIntervalSince($0))) s ago)" } ?? ""
-            Terminal.standardError.write(
-                "tide: execution \(execution.id) is \(execution.status.rawValue) and not running in any process\(heard)"
-                    + (execution.status.isFinal ? "\n" : "; `tide resume \(execution.id)` continues it here\n"))
-            throw ExitCode(1)
+            throw TideExit.fail(
+                TideExit.wrongState,
+                "execution \(execution.id) is \(execution.status.rawValue) and not running in any process\(heard)"
+                    + (execution.status.isFinal ? "" : "; `tide resume \(execution.id)` continues it here"))
         }
         let request = try failing { try store.requestControl(execution.id, command) }
         // The running process looks four times a second; give it a few seconds.
         for _ in 0..<50 {
             if let outcome = try failing({ try store.controlOutcome(request) }) {
-                guard outcome == "ok" else {
-                    Terminal.standardError.write("tide: \(outcome)\n")
-                    throw ExitCode(1)
-                }
+                guard outcome == "ok" else { throw TideExit.fail(TideExit.wrongState, outcome) }
                 print("\(command == "cancel" ? "cancelling" : command + "d") execution \(execution.id)")
                 return
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Terminal.standardError.write(
-            "tide: process \(execution.pid ?? 0) did not answer within 5 s; the request stays queued for it\n")
-        throw ExitCode(1)
+        throw TideExit.fail(
+            TideExit.owned,
+            "process \(execution.pid ?? 0), which owns execution \(execution.id), did not answer within 5 s; the "
+                + "request stays queued for it")
     }
 }
 

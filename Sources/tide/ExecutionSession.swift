@@ -15,9 +15,15 @@ struct ExecutionSession {
     var checkpoints = CheckpointPolicy.off
 
     /// Runs the execution (a new one, or one resumed from `point`) to its end and returns the exit
-    /// code: 0 completed, 1 failed, 130 cancelled by Ctrl-C.
+    /// code (``TideExit``): 0 completed, 1 failed, 3 cancelled by a control command, 130 by Ctrl-C.
+    ///
+    /// The store must already record this process as the execution's owner (`create` or `claim`);
+    /// ownership is given up when the run ends.
     func run(executionId: String, resumingFrom point: ResumePoint? = nil) async throws -> Int32 {
+        defer { try? store?.release(executionId) }
         let reporter = RunReporter(mode: mode)
+        // The first line says who: before anything runs.
+        reporter.announce(executionId: executionId, planId: loaded.plan.id, store: store?.path)
         let engine = DefaultExecutionEngine(
             clock: clock, configuration: EngineConfiguration(checkpointPolicy: checkpoints, pools: pools),
             journal: store)
@@ -25,9 +31,6 @@ struct ExecutionSession {
         defer { live.stop() }
         let id = try await engine.start(loaded.plan, executionId: executionId, resumingFrom: point)
         try await live.attach(id)
-        if let store, mode != .json {
-            Terminal.standardError.write("tide: execution \(id), recorded in \(store.path)\n")
-        }
         let interrupts = Interrupts {
             Task { try? await engine.cancel(id) }
         }
@@ -36,6 +39,7 @@ struct ExecutionSession {
         }
         defer { controller?.cancel() }
         if mode != .quiet {
+            // Reads go through the engine's commit gate: only committed events and messages.
             var seenEvents = point?.lastEventSequence ?? 0
             var seenMessages = 0
             for await update in try await engine.monitor(id) {
@@ -49,18 +53,19 @@ struct ExecutionSession {
         let result = try await engine.result(of: id)
         reporter.finish(result)
         switch result.status {
-        case .completed: return 0
-        case .cancelled where interrupts.interrupted: return 130
-        default: return 1
+        case .completed: return TideExit.completed
+        case .cancelled where interrupts.interrupted: return TideExit.interrupted
+        case .cancelled: return TideExit.cancelled
+        default: return TideExit.failed
         }
     }
 
-    /// Runs a recorded execution on in this process from `point`; exits with the run's code.
+    /// Runs a recorded execution, which this process has claimed, on in this process from `point`;
+    /// exits with the run's code.
     static func resume(
         _ execution: StoredExecution, of loaded: LuaPlan, from point: ResumePoint, in store: ExecutionStore,
         mode: RunReporter.Mode, scripts: ScriptOptions, stdlib: String?, checkpoints: CheckpointPolicy = .off
     ) async throws {
-        try failing { try store.claim(execution.id, pid: Int(ProcessInfo.processInfo.processIdentifier)) }
         var session = ExecutionSession(
             loaded: loaded, store: store, mode: mode, pools: pools(declared: loaded.pools, options: []),
             clock: .continuous, scripts: scripts, stdlib: stdlib)
@@ -76,7 +81,16 @@ struct ExecutionSession {
     {
         var ticks = 0
         while !Task.isCancelled {
-            if ticks % 4 == 0 { try? store.heartbeat(executionId) }
+            if ticks % 4 == 0 {
+                do {
+                    try store.heartbeat(executionId)
+                } catch where error.code == .lostOwnership {
+                    // Another process claimed it: this one must not go on (its commits fail anyway).
+                    Terminal.standardError.write("tide: \(error.message)\n")
+                    try? await engine.cancel(executionId)
+                    return
+                } catch {}
+            }
             ticks += 1
             for request in (try? store.pendingControls(executionId)) ?? [] {
                 var outcome = "ok"

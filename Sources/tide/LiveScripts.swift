@@ -34,6 +34,18 @@ struct ScriptOptions: ParsableArguments {
     /// The alert handlers folder in use, if any.
     var alertsFolder: String? { noAlerts ? nil : alerts ?? Self.shipped("alerts") }
 
+    /// Exits with 78 if `--recovery` or `--alerts` names something that is not a folder.
+    func checkFolders() throws {
+        for (option, folder) in [("--recovery", noRecovery ? nil : recovery), ("--alerts", noAlerts ? nil : alerts)] {
+            guard let folder else { continue }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw TideExit.fail(
+                    TideExit.configuration, "\(option) \(folder): no such folder (give a folder of .lua scripts)")
+            }
+        }
+    }
+
     /// `scripts/NAME` (or `share/tide/NAME`) found walking up from the executable.
     static func shipped(_ name: String) -> String? {
         var folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()

@@ -50,6 +50,33 @@ struct PlanInput: ParsableArguments {
     /// found walking up from the executable, then `./stdlib`.
     func stdlibPath() -> String? { Self.findStdlib(explicit: stdlib) }
 
+    /// Exits with 66 unless `file` is a readable file.
+    static func checkReadable(_ file: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else {
+            throw TideExit.fail(TideExit.noInput, "no plan file '\(file)': give the path of a .lua plan")
+        }
+        guard !isFolder.boolValue, FileManager.default.isReadableFile(atPath: file) else {
+            throw TideExit.fail(
+                TideExit.noInput, "'\(file)' is " + (isFolder.boolValue ? "a folder" : "not readable") + ", not a plan file")
+        }
+    }
+
+    /// The stdlib folder (``findStdlib(explicit:)``); exits with 78 if one named by `--stdlib` or
+    /// `$TIDE_STDLIB` is not a folder.
+    static func checkedStdlib(explicit: String?) throws -> String? {
+        let path = findStdlib(explicit: explicit)
+        if let path, explicit != nil || ProcessInfo.processInfo.environment["TIDE_STDLIB"].map({ !$0.isEmpty }) == true {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw TideExit.fail(
+                    TideExit.configuration,
+                    "the stdlib folder '\(path)' (--stdlib or $TIDE_STDLIB) is not there: give the folder that holds tide/plan.lua")
+            }
+        }
+        return path
+    }
+
     /// Finds the stdlib folder (see ``stdlibPath()``).
     static func findStdlib(explicit stdlib: String?) -> String? {
         if let stdlib { return stdlib }
@@ -66,16 +93,18 @@ struct PlanInput: ParsableArguments {
         return fileManager.fileExists(atPath: "stdlib/tide/plan.lua") ? "stdlib" : nil
     }
 
-    /// Loads the plan; on problems prints them to standard error and exits with 2.
+    /// Loads the plan; on problems prints them to standard error and exits with 2 (66 for a plan
+    /// file that is missing or unreadable, 78 for a stdlib folder that is not there).
     func load(options: LuaPlanOptions) async throws -> LuaPlan {
         var options = options
-        options.stdlibPath = stdlibPath()
+        try Self.checkReadable(plan)
+        options.stdlibPath = try Self.checkedStdlib(explicit: stdlib)
         options.variables = try parsedVariables()
         do {
             return try await LuaPlan.load(file: plan, options: options)
         } catch {
             Terminal.standardError.write(error.description + "\n")
-            throw ExitCode(2)
+            throw ExitCode(TideExit.invalidPlan)
         }
     }
 }

@@ -16,7 +16,7 @@ enum RecordedPlan {
                         "tide: the plan file '\(file)' changed since execution \(execution.id) started; resuming it "
                             + "with a different plan can re-run or skip the wrong tasks. Restore the file, or give "
                             + "--allow-changed-plan to use it as it is now\n")
-                    throw ExitCode(2)
+                    throw ExitCode(TideExit.invalidPlan)
                 }
                 source = current
                 Terminal.standardError.write("tide: using the changed plan file '\(file)' (--allow-changed-plan)\n")
@@ -24,11 +24,12 @@ enum RecordedPlan {
         } else {
             Terminal.standardError.write("tide: '\(file)' is gone; resuming with the plan text recorded at the start\n")
         }
+        let options = try input.options()
         do {
-            return try await LuaPlan.load(source: source, file: file, options: input.options())
+            return try await LuaPlan.load(source: source, file: file, options: options)
         } catch {
             Terminal.standardError.write(error.description + "\n")
-            throw ExitCode(2)
+            throw ExitCode(TideExit.invalidPlan)
         }
     }
 }
@@ -40,12 +41,12 @@ struct PlanLoading: ParsableArguments {
             "The folder of Lua modules plans require (default: found next to the tool).", valueName: "dir"))
     var stdlib: String?
 
-    func options() -> LuaPlanOptions {
+    func options() throws -> LuaPlanOptions {
         var options = LuaPlanOptions(log: { level, text, location in
             let place = location.map { "\($0): " } ?? ""
             Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
         })
-        options.stdlibPath = PlanInput.findStdlib(explicit: stdlib)
+        options.stdlibPath = try PlanInput.checkedStdlib(explicit: stdlib)
         return options
     }
 }

@@ -19,13 +19,8 @@ struct RestoreCommand: AsyncParsableCommand {
         let store = try storage.openExisting()
         let checkpoint = try failing { try store.checkpoint(checkpointId) }
         let execution = try failing { try store.execution(matching: checkpoint.executionId) }
-        if execution.isLive() {
-            Terminal.standardError.write(
-                "tide: execution \(execution.id) is running in process \(execution.pid ?? 0): cancel it first "
-                    + "(tide cancel \(execution.id))\n")
-            throw ExitCode(1)
-        }
-        let loaded = try await continuing.loadPlan(of: execution)
+        _ = try continuing.claim(execution, in: store, durability: storage.requestedDurability)
+        let loaded = try await continuing.loadPlan(of: execution, releasingOnFailure: store)
         var point = try failing { try store.lastDurableState(of: execution.id) }
         let results = checkpoint.metadata["results"]
         point.completed = Dictionary(

@@ -24,21 +24,12 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try storage.openExisting()
         let execution = try failing { try store.execution(matching: id) }
-        if execution.isLive() {
-            guard execution.status == .paused else {
-                Terminal.standardError.write(
-                    "tide: execution \(execution.id) is \(execution.status.rawValue) in process \(execution.pid ?? 0); "
-                        + "only a paused one can be resumed there\n")
-                throw ExitCode(1)
-            }
+        if execution.isLive(), execution.status == .paused {
             try await ControlRequest.send("resume", to: execution, in: store)
             return
         }
-        guard execution.status != .completed else {
-            Terminal.standardError.write("tide: execution \(execution.id) completed; there is nothing to resume\n")
-            throw ExitCode(1)
-        }
-        let loaded = try await continuing.loadPlan(of: execution)
+        _ = try continuing.claim(execution, in: store, durability: storage.requestedDurability)
+        let loaded = try await continuing.loadPlan(of: execution, releasingOnFailure: store)
         let point = try failing { try store.lastDurableState(of: execution.id) }
         try await continuing.run(loaded, execution, from: point, in: store)
     }
@@ -55,9 +46,31 @@ struct ContinueOptions: ParsableArguments {
     @OptionGroup var scripts: ScriptOptions
     @OptionGroup var checkpoints: CheckpointOptions
 
-    /// The execution's plan, as it started (see ``RecordedPlan``).
-    func loadPlan(of execution: StoredExecution) async throws -> LuaPlan {
-        try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
+    /// Makes this process the execution's owner, in one atomic step: a process that another live
+    /// one owns is refused (exit 75) before anything runs. Says so when the recorded durability
+    /// is kept over a lower `--durability`.
+    func claim(_ execution: StoredExecution, in store: ExecutionStore, durability: Durability?) throws
+        -> ExecutionClaim
+    {
+        try scripts.checkFolders()
+        let claim = try failing { try store.claim(execution.id, durability: durability) }
+        if let durability, durability < claim.durability {
+            Terminal.standardError.write(
+                "tide: execution \(execution.id) runs at durability \(claim.durability.rawValue), as recorded; "
+                    + "--durability can raise it, never lower it\n")
+        }
+        return claim
+    }
+
+    /// The execution's plan, as it started (see ``RecordedPlan``); on failure, gives up the claim
+    /// so that a corrected resume can claim it at once.
+    func loadPlan(of execution: StoredExecution, releasingOnFailure store: ExecutionStore) async throws -> LuaPlan {
+        do {
+            return try await RecordedPlan.load(execution, input: loading, allowChanged: allowChangedPlan)
+        } catch {
+            try? store.release(execution.id)
+            throw error
+        }
     }
 
     /// Runs the execution on from `point`; exits with the run's code.

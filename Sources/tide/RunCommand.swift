@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
             gracefully, a second one stops at once. The execution is recorded in the store \
             (.tide/tide.db beside the plan) unless --in-memory is given; `tide resume ID` continues it \
             after a crash.
-            Exit codes: 0 completed, 1 failed, 2 invalid plan, 64 bad usage, 130 cancelled by Ctrl-C.
+            The first line names the execution and its store (with --json: {"execution": …}).
             """
     )
 
@@ -52,9 +52,11 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
             })
         let loaded = try await input.load(options: options)
+        try scripts.checkFolders()
         let store = inMemory ? nil : try storage.openForPlan(at: input.plan)
         let executionId = UUID().uuidString.lowercased()
         if let store {
+            // Recorded as owned by this process, at the durability asked for (`process` by default).
             try failing {
                 try store.create(
                     StoredExecution(

@@ -45,6 +45,22 @@ final class RunReporter {
         Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
     }
 
+    /// Says which execution this is and where it is recorded, before anything runs: with `--json`
+    /// as a first line `{"execution": {"executionId": …, "planId": …, "store": …}}`.
+    func announce(executionId: String, planId: String, store: String?) {
+        switch mode {
+        case .json:
+            var fields: [String: JSONValue] = ["executionId": .string(executionId), "planId": .string(planId)]
+            fields["store"] = store.map(JSONValue.string) ?? .null
+            out.write(line(["execution": JSONValue.object(fields)]))
+        case .lines, .progress:
+            let place = store.map { "recorded in \($0)" } ?? "in memory"
+            out.write("execution \(executionId) of plan '\(planId)', \(place)\n")
+        case .quiet:
+            if let store { Terminal.standardError.write("tide: execution \(executionId), recorded in \(store)\n") }
+        }
+    }
+
     /// Shows what happened since the last call.
     func show(_ update: ExecutionUpdate, events: [ExecutionEvent], messages: [ExecutionMessage]) {
         for event in events { track(event) }

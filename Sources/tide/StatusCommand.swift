@@ -26,7 +26,10 @@ struct StatusCommand: AsyncParsableCommand {
         let live = execution.isLive()
         var status = execution.status.rawValue
         if !execution.status.isFinal {
-            status += live ? " in process \(execution.pid ?? 0)" : " (its process stopped: tide resume continues it)"
+            status +=
+                live
+                ? " in process \(execution.owner?.pid ?? 0) on \(execution.owner?.host ?? "?")"
+                : " (its process stopped: tide resume continues it)"
         }
         let percent = execution.totalTasks == 0 ? 100 : Double(completed) * 100 / Double(execution.totalTasks)
         print("execution  \(execution.id)")

@@ -12,15 +12,19 @@ struct StoreOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "What a commit survives: process (a killed process) or power (an OS crash or power loss; an fsync per commit).",
+            "What a commit survives: process (a killed process; the default for a new execution) or power (an OS "
+                + "crash or power loss; an fsync per commit). A resume keeps an execution's level; this can raise it.",
             valueName: "level"))
-    var durability: String = "process"
+    var durability: String?
 
     func validate() throws {
-        guard Durability(rawValue: durability) != nil else {
+        if let durability, Durability(rawValue: durability) == nil {
             throw ValidationError("--durability must be process or power, not '\(durability)'")
         }
     }
+
+    /// The level asked for with `--durability`, if any.
+    var requestedDurability: Durability? { durability.flatMap(Durability.init(rawValue:)) }
 
     private var explicitPath: String? {
         if let db { return db }
@@ -37,8 +41,7 @@ struct StoreOptions: ParsableArguments {
     func openExisting() throws -> ExecutionStore {
         if let path = explicitPath {
             guard FileManager.default.fileExists(atPath: path) else {
-                Terminal.standardError.write("tide: no store at '\(path)'\n")
-                throw ExitCode(1)
+                throw TideExit.fail(TideExit.noInput, "no store at '\(path)'")
             }
             return try open(path)
         }
@@ -50,28 +53,13 @@ struct StoreOptions: ParsableArguments {
             if parent.path == folder.path { break }
             folder = parent
         }
-        Terminal.standardError.write(
-            "tide: no store found: .tide/tide.db is not in this folder or any parent; `tide run` keeps it beside "
-                + "the plan (and prints where): give it with --db PATH or $TIDE_DB\n")
-        throw ExitCode(1)
+        throw TideExit.fail(
+            TideExit.noInput,
+            "no store found: .tide/tide.db is not in this folder or any parent; `tide run` keeps it beside "
+                + "the plan (and prints where): give it with --db PATH or $TIDE_DB")
     }
 
     private func open(_ path: String) throws -> ExecutionStore {
-        do {
-            return try ExecutionStore(path: path, durability: Durability(rawValue: durability) ?? .process)
-        } catch {
-            Terminal.standardError.write("tide: \(error)\n")
-            throw ExitCode(1)
-        }
-    }
-}
-
-/// Runs store work; on failure prints the error and exits with 1.
-func failing<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        Terminal.standardError.write("tide: \(error)\n")
-        throw ExitCode(1)
+        try failing { try ExecutionStore(path: path, durability: requestedDurability ?? .process) }
     }
 }

@@ -35,6 +35,6 @@ struct StrategiesCommand: AsyncParsableCommand {
             broken = true
             print("  \(report)")
         }
-        if broken { throw ExitCode(1) }
+        if broken { throw ExitCode(TideExit.configuration) }
     }
 }

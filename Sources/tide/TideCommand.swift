@@ -6,9 +6,7 @@ struct TideCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tide",
         abstract: "Run execution plans (DAGs of tasks) written in Lua.",
-        discussion: """
-            Exit codes: 0 completed, 1 failed, 2 invalid plan, 64 bad usage, 130 cancelled by Ctrl-C.
-            """,
+        discussion: TideExit.table,
         version: "0.5.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, GraphCommand.self, ResumeCommand.self, PauseCommand.self,

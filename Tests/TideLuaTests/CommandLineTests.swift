@@ -36,7 +36,13 @@ struct CommandLineTests {
         #expect(run.status == 0)
         let lines = run.stdout.split(separator: "\n")
         let objects = try lines.map { try JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
-        #expect(objects.dropLast().allSatisfy { $0["event"] != nil || $0["message"] != nil })
+        let first = try #require(objects.first?["execution"], "the first line says which execution it is")
+        #expect(first["planId"] == "quickstart")
+        #expect(first["executionId"]?.stringValue?.count == 36)
+        #expect(first["store"]?.stringValue?.hasSuffix("tide.db") == true)
+        #expect(objects.dropFirst().dropLast().allSatisfy { $0["event"] != nil || $0["message"] != nil })
+        let started = objects.compactMap { $0["event"] }.first
+        #expect(started?["data"]?["executionId"] == first["executionId"], "EXECUTION_STARTED carries the id")
         let result = try #require(objects.last?["result"])
         #expect(result["status"] == "COMPLETED")
         #expect(result["result"]?["report"] == "hello: 84 rows")

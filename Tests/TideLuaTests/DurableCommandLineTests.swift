@@ -72,12 +72,12 @@ struct DurableCommandLineTests {
         }
         #expect(answers.map(\.status) == [0, 0, 0], "\(answers.map(\.stderr))")
         #expect(statusWhilePaused.contains("PAUSED in process"))
-        #expect(run.status == 1)
+        #expect(run.status == 3, "cancelled by a control command")
         for event in ["EXECUTION_PAUSED", "EXECUTION_RESUMED", "EXECUTION_CANCELLED"] {
             #expect(run.stdout.contains(event))
         }
         let again = try workspace.tide("cancel", try workspace.onlyExecution().id)
-        #expect(again.status == 1)
+        #expect(again.status == 4, "the execution's state does not allow it")
         #expect(again.stderr.contains("is CANCELLED and not running in any process"))
     }
 
@@ -197,12 +197,12 @@ struct DurableCommandLineTests {
         let workspace = try Workspace()
         #expect(try workspace.tide("run", "scripts/plans/quickstart.lua", "--quiet").status == 0)
         let unknown = try workspace.tide("status", "nope")
-        #expect(unknown.status == 1)
+        #expect(unknown.status == 66)
         #expect(unknown.stderr.contains("no execution 'nope'"))
         let garbage = try temporaryFolder().appendingPathComponent("garbage.db").path
         try Data(repeating: 7, count: 8192).write(to: URL(fileURLWithPath: garbage))
         let corrupt = try TideProcess.run(["list"], database: garbage)
-        #expect(corrupt.status == 1)
+        #expect(corrupt.status == 73)
         #expect(corrupt.stderr.contains("is not a Tide database or is damaged"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: garbage)) == Data(repeating: 7, count: 8192))
     }

@@ -18,10 +18,10 @@ public struct ResumePoint: Sendable {
     ///
     /// A process may die after starting an attempt and before its `TASK_STARTED` is committed; the
     /// engine never starts a task's next attempt before the previous one's start is committed, so a
-    /// dead process leaves at most one such attempt per task. The store counts the processes that
-    /// have run the execution (its *incarnations*); with `L` the highest committed attempt of a task
-    /// and `k` the new incarnation, the task's next attempt is `L + k`, which no earlier process can
-    /// have given it. So attempt numbers may skip across a death, but never repeat.
+    /// dead process leaves at most one such attempt per task, and a process that ended cleanly (its
+    /// final status committed) leaves none. With `L` the highest committed attempt of a task and `d`
+    /// the number of earlier processes that died, the task's next attempt is `L + d + 1`, which no
+    /// earlier process can have given it: attempt numbers may skip across a death, never repeat.
     public var attemptFloor = 0
     /// Recovery decisions received so far, by task id: caps such as "retry 5 times" hold across
     /// resumes (``RecoveryContext/attempt``).

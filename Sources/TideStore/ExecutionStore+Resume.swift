@@ -1,0 +1,92 @@
+public import Foundation
+import GRDB
+public import TideCore
+
+extension ExecutionStore {
+    /// The execution's last durable state: what a resume starts from.
+    public func lastDurableState(of id: String) throws(StoreError) -> ResumePoint {
+        try read { db in
+            var completed: [String: JSONValue] = [:]
+            var skipped: Set<String> = []
+            var states: [String: JSONValue] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT taskId, outcome, result, state FROM tasks WHERE executionId = ?", arguments: [id])
+            {
+                let taskId: String = row["taskId"]
+                if (row["outcome"] as String?) == TaskOutcome.completed.rawValue {
+                    completed[taskId] = JSONText.decode(row["result"]) ?? .null
+                }
+                if (row["outcome"] as String?) == TaskOutcome.skipped.rawValue { skipped.insert(taskId) }
+                if let state = JSONText.decode(row["state"]) { states[taskId] = state }
+            }
+            // The highest committed attempt of each task, and how many runs died: the next attempt
+            // is one more than their sum (ResumePoint.attemptFloor says why that never repeats).
+            let deaths = try Int.fetchOne(db, sql: "SELECT deaths FROM executions WHERE id = ?", arguments: [id]) ?? 0
+            var attempts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT taskId, max(coalesce(json_extract(data, '$.attempt'), 1)) AS n FROM events "
+                    + "WHERE executionId = ? AND type = 'TASK_STARTED' AND taskId IS NOT NULL GROUP BY taskId",
+                arguments: [id])
+            {
+                if let taskId = row["taskId"] as String? { attempts[taskId] = (row["n"] as Int? ?? 0) + deaths }
+            }
+            var recoveries: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT taskId, count(*) AS n FROM events WHERE executionId = ? AND type = 'RECOVERY_INITIATED' "
+                    + "AND taskId IS NOT NULL AND json_extract(data, '$.strategyId') IS NOT NULL GROUP BY taskId",
+                arguments: [id])
+            {
+                if let taskId = row["taskId"] as String? { recoveries[taskId] = row["n"] }
+            }
+            let variables =
+                JSONText.decode(
+                    try String.fetchOne(db, sql: "SELECT variables FROM executions WHERE id = ?", arguments: [id])
+                )?.objectValue ?? [:]
+            let lastEvent =
+                try Int.fetchOne(db, sql: "SELECT max(seq) FROM events WHERE executionId = ?", arguments: [id]) ?? 0
+            let lastMessage =
+                try Int.fetchOne(db, sql: "SELECT max(seq) FROM messages WHERE executionId = ?", arguments: [id]) ?? 0
+            let checkpoints = try String.fetchAll(
+                db, sql: "SELECT body FROM checkpoints WHERE executionId = ? ORDER BY timestamp, rowid", arguments: [id]
+            ).compactMap { JSONText.decode(ExecutionCheckpoint.self, from: $0) }
+            var point = ResumePoint(
+                completed: completed, taskStates: states, attempts: attempts, variables: variables,
+                lastEventSequence: lastEvent, messageCount: lastMessage, checkpoints: checkpoints)
+            point.skipped = skipped
+            point.attemptFloor = deaths
+            point.recoveries = recoveries
+            return point
+        }
+    }
+
+    /// Forgets the outcomes of tasks not in `keeping` and sets the task states, for a restore:
+    /// a later resume then starts from the checkpoint, not from what ran after it.
+    public func rewind(_ id: String, keeping completed: Set<String>, states: [String: JSONValue]) throws(StoreError) {
+        try write { db in
+            let taskIds = try String.fetchAll(
+                db, sql: "SELECT taskId FROM tasks WHERE executionId = ?", arguments: [id])
+            for taskId in taskIds where !completed.contains(taskId) {
+                try db.execute(
+                    sql:
+                        "UPDATE tasks SET outcome = NULL, result = NULL, state = ? WHERE executionId = ? AND taskId = ?",
+                    arguments: [states[taskId].map(JSONText.encode), id, taskId])
+            }
+        }
+    }
+
+    /// The resume point of an execution with recorded events (``ExecutionJournal``); `nil` for one
+    /// not in the store or with no events yet. The execution is claimed by this process first
+    /// (``claim(_:durability:)``), so a process that another one owns is refused before anything runs.
+    ///
+    /// - Throws: ``StoreError`` if the execution completed or another live process owns it.
+    public func resumePoint(of executionId: String) async throws -> ResumePoint? {
+        let events = try read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE executionId = ?", arguments: [executionId])
+        }
+        guard (events ?? 0) > 0 else { return nil }
+        try claim(executionId)
+        return try lastDurableState(of: executionId)
+    }
+}
