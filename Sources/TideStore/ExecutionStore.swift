@@ -92,7 +92,8 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
         }
         guard actual == expected else {
             throw StoreError(
-                .unwritable, "SQLite did not take durability \(durability.rawValue) for '\(path)' "
+                .unwritable,
+                "SQLite did not take durability \(durability.rawValue) for '\(path)' "
                     + "(PRAGMA synchronous is \(actual.map(String.init) ?? "unknown"), \(expected) expected)")
         }
         level.withLock { $0 = durability }
@@ -136,11 +137,13 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                 "'\(path)' is not a Tide database or is damaged (\(error.message ?? "file is not a database")): "
                     + "give another file with --db, or move it away; Tide changed nothing in it")
         case .SQLITE_FULL:
-            return StoreError(.unwritable, "the disk holding '\(path)' is full: free some space; nothing was half-written")
+            return StoreError(
+                .unwritable, "the disk holding '\(path)' is full: free some space; nothing was half-written")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError(.unwritable, "'\(path)' is locked by another process that holds a long write; try again")
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
-            return StoreError(.unwritable, "cannot open '\(path)' for writing (\(error.message ?? "permission denied"))")
+            return StoreError(
+                .unwritable, "cannot open '\(path)' for writing (\(error.message ?? "permission denied"))")
         default:
             return StoreError("the store '\(path)' failed: \(error.message ?? "\(error)")")
         }

@@ -84,7 +84,7 @@ struct ExecutionSession {
             if ticks % 4 == 0 {
                 do {
                     try store.heartbeat(executionId)
-                } catch where error.code == .lostOwnership {
+                } catch  where error.code == .lostOwnership {
                     // Another process claimed it: this one must not go on (its commits fail anyway).
                     Terminal.standardError.write("tide: \(error.message)\n")
                     try? await engine.cancel(executionId)

@@ -58,7 +58,8 @@ struct PlanInput: ParsableArguments {
         }
         guard !isFolder.boolValue, FileManager.default.isReadableFile(atPath: file) else {
             throw TideExit.fail(
-                TideExit.noInput, "'\(file)' is " + (isFolder.boolValue ? "a folder" : "not readable") + ", not a plan file")
+                TideExit.noInput,
+                "'\(file)' is " + (isFolder.boolValue ? "a folder" : "not readable") + ", not a plan file")
         }
     }
 
@@ -66,12 +67,14 @@ struct PlanInput: ParsableArguments {
     /// `$TIDE_STDLIB` is not a folder.
     static func checkedStdlib(explicit: String?) throws -> String? {
         let path = findStdlib(explicit: explicit)
-        if let path, explicit != nil || ProcessInfo.processInfo.environment["TIDE_STDLIB"].map({ !$0.isEmpty }) == true {
+        if let path, explicit != nil || ProcessInfo.processInfo.environment["TIDE_STDLIB"].map({ !$0.isEmpty }) == true
+        {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
                 throw TideExit.fail(
                     TideExit.configuration,
-                    "the stdlib folder '\(path)' (--stdlib or $TIDE_STDLIB) is not there: give the folder that holds tide/plan.lua")
+                    "the stdlib folder '\(path)' (--stdlib or $TIDE_STDLIB) is not there: give the folder that holds tide/plan.lua"
+                )
             }
         }
         return path
