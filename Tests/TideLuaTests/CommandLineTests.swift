@@ -207,10 +207,37 @@ enum TideProcess {
             .appendingPathComponent("tide")
     }
 
-    /// Runs `tide` with `arguments`; the store is `database` (a fresh temporary file by default).
-    static func run(
-        _ arguments: [String], database: String? = nil, during: ((Process, Output) throws -> Void)? = nil
-    ) throws -> Outcome {
+    /// A `tide` process that was started and may still run.
+    struct Running {
+        let process: Process
+        let output: Output
+        let arguments: [String]
+        private let finished: DispatchSemaphore
+
+        init(process: Process, output: Output, arguments: [String], finished: DispatchSemaphore) {
+            self.process = process
+            self.output = output
+            self.arguments = arguments
+            self.finished = finished
+        }
+
+        /// The process id.
+        var pid: Int32 { process.processIdentifier }
+
+        /// Waits for the process to end (killing it after the hang guard) and for its output.
+        func wait() throws -> Outcome {
+            if finished.wait(timeout: .now() + 120) == .timedOut {
+                process.terminate()
+                throw Hung(arguments: arguments)
+            }
+            finished.signal()  // a later wait() returns at once
+            _ = output.waitForEnd()
+            return Outcome(status: process.terminationStatus, stdout: output.stdout, stderr: output.stderr)
+        }
+    }
+
+    /// Starts `tide` with `arguments`; the store is `database` (a fresh temporary file by default).
+    static func start(_ arguments: [String], database: String? = nil) throws -> Running {
         let folder = try temporaryFolder()
         let process = Process()
         process.executableURL = executable
@@ -228,12 +255,15 @@ enum TideProcess {
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
         let output = Output(stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading)
-        try during?(process, output)
-        if finished.wait(timeout: .now() + 120) == .timedOut {
-            process.terminate()
-            throw Hung(arguments: arguments)
-        }
-        _ = output.waitForEnd()
-        return Outcome(status: process.terminationStatus, stdout: output.stdout, stderr: output.stderr)
+        return Running(process: process, output: output, arguments: arguments, finished: finished)
+    }
+
+    /// Runs `tide` with `arguments` to its end; `during` runs while it runs.
+    static func run(
+        _ arguments: [String], database: String? = nil, during: ((Process, Output) throws -> Void)? = nil
+    ) throws -> Outcome {
+        let running = try start(arguments, database: database)
+        try during?(running.process, running.output)
+        return try running.wait()
     }
 }

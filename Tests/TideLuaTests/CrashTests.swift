@@ -6,25 +6,38 @@ import Tide
     import Glibc
 #endif
 
-/// The durability contract under `kill -9`: the built `tide` runs a plan of a few hundred short
-/// tasks and is killed at random moments (after a seeded number of reported completions), then
-/// resumed until the execution completes.
-@Suite("Crash and resume")
+/// The durability contract attacked from outside: the built `tide` runs a 400-task plan with real
+/// dependencies and is killed with SIGKILL again and again — at the instant the k-th
+/// `TASK_COMPLETED` line is read, at random delays, and during start-up — and after each kill four
+/// resumers race for the execution. After every kill: every event the dead process printed is in
+/// the store, the store's timeline extends the one seen at the kill before, and exactly one racer
+/// ran. At the end: no task whose completion was committed ran again (each body writes a line of
+/// evidence through `tide.exec`), no attempt id was given twice, and the timeline is whole.
+@Suite("Crash and resume: what was printed survives")
 struct CrashTests {
-    /// 300 tasks in 4 chains, each sleeping 5 ms and counting its own runs in `ctx.state`.
-    static let plan = """
-        local plan = require "tide.plan"
-        local ids = {}
-        for i = 1, 300 do ids[i] = i end
-        return plan { id = "crash", concurrency = 4, tasks = plan.each(ids, function(i)
-          return { id = "t" .. i, after = i > 4 and { "t" .. (i - 4) } or nil,
-                   run = function(ctx)
-                     ctx.state.runs = (ctx.state.runs or 0) + 1
-                     tide.sleep("5ms")
-                     return i
-                   end }
-        end) }
+    static let kills = 26
+
+    /// 20 layers of 20 tasks; each depends on two of the layer before and leaves evidence.
+    static func plan(evidence: String) -> String {
         """
+        local plan = require "tide.plan"
+        local tasks = {}
+        for layer = 1, 20 do
+          for i = 1, 20 do
+            local after = nil
+            if layer > 1 then
+              after = { "L" .. (layer - 1) .. "_" .. i, "L" .. (layer - 1) .. "_" .. (i % 20 + 1) }
+            end
+            tasks[#tasks + 1] = { id = "L" .. layer .. "_" .. i, after = after, run = function(ctx)
+              tide.exec { "sh", "-c", 'printf "%s %s %s\\\\n" "$PPID" "$1" "$2" >> "$3"', "sh",
+                          ctx.taskId, ctx.attemptId, "\(evidence)" }
+              return layer * 100 + i
+            end }
+          end
+        end
+        return plan { id = "attack", concurrency = 8, tasks = tasks }
+        """
+    }
 
     /// A small deterministic generator (SplitMix64), so a failing seed can be replayed.
     struct Generator: RandomNumberGenerator {
@@ -38,59 +51,227 @@ struct CrashTests {
         }
     }
 
-    @Test(arguments: 1...20)
-    func killAndResume_atRandomMoments_losesNothingAndRunsNothingTwice(seed: Int) throws {
-        var random = Generator(state: UInt64(seed))
-        let planFile = try writePlan(Self.plan, name: "crash.lua")
-        let database = try temporaryFolder().appendingPathComponent("tide.db").path
-        var kills = 0
-        // The first run, killed after a random number of completions it reported; then resumes, the
-        // first of them killed too on odd seeds. Counting reported completions (not time) makes each
-        // seed replay the same moment, and it is the contract: what was reported must survive.
-        try Self.runKilled(["run", planFile], database: database, after: .random(in: 1...250, using: &random))
-        kills += 1
-        guard let id = try ExecutionStore(path: database).recentExecutions().first?.id else {
-            Issue.record("seed \(seed): the run was killed before it recorded its execution")
-            return
-        }
-        if seed % 2 == 1 {
-            try Self.runKilled(["resume", id], database: database, after: .random(in: 1...20, using: &random))
-            kills += 1
-        }
-        var attempts = 0
-        while try ExecutionStore(path: database).execution(matching: id).status != .completed && attempts < 3 {
-            let resumed = try TideProcess.run(["resume", id, "--quiet"], database: database)
-            #expect(resumed.status == 0, "seed \(seed): resume exited \(resumed.status): \(resumed.stderr)")
-            attempts += 1
-        }
+    /// When a run is killed.
+    enum KillPoint {
+        /// The instant the k-th `TASK_COMPLETED` line is read from its output.
+        case afterCompletions(Int)
+        /// A delay after it was started (often during start-up).
+        case afterDelay(milliseconds: Int)
+        /// The instant its first line (the execution's id) is read: before any task ran.
+        case atFirstLine
+    }
 
-        let store = try ExecutionStore(path: database)
-        #expect(try store.execution(matching: id).status == .completed, "seed \(seed)")
+    /// An event as printed or stored.
+    struct Key: Hashable {
+        var id: String
+        var type: String
+        var taskId: String?
+    }
+
+    /// Everything one seed's attack observed.
+    struct Attack {
+        let seed: Int
+        let database: String
+        let evidence: String
+        var random: Generator
+        /// Pids of every tide process started, in order.
+        var pids: [Int32] = []
+        /// After each kill: how many processes had been started, and the tasks committed completed.
+        var committedAtKill: [(started: Int, tasks: Set<String>)] = []
+        var lastSnapshot: [Key] = []
+        var kills = 0
+
+        mutating func killPoint() -> KillPoint {
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0..<6: .afterCompletions(.random(in: 1...30, using: &random))
+            case 6..<9: .afterDelay(milliseconds: .random(in: 0...150, using: &random))
+            default: .atFirstLine
+            }
+        }
+    }
+
+    @Test(arguments: 1...8)
+    func killAtAnyInstant_losesNothingPrinted_runsNothingTwice_andOneOwnerRuns(seed: Int) throws {
+        let folder = try temporaryFolder()
+        let evidence = folder.appendingPathComponent("evidence").path
+        FileManager.default.createFile(atPath: evidence, contents: nil)
+        let planFile = folder.appendingPathComponent("attack.lua").path
+        try Self.plan(evidence: evidence).write(toFile: planFile, atomically: true, encoding: .utf8)
+        var attack = Attack(
+            seed: seed, database: folder.appendingPathComponent("tide.db").path, evidence: evidence,
+            random: Generator(state: UInt64(seed) &* 7919))
+        let durability = seed % 2 == 0 ? "power" : "process"
+
+        // The first run, killed.
+        let first = try TideProcess.start(
+            ["run", planFile, "--json", "--durability", durability, "--no-recovery", "--no-alerts"],
+            database: attack.database)
+        attack.pids.append(first.pid)
+        let point = attack.killPoint()
+        let id = try #require(try Self.executionId(first), "seed \(seed): no first line")
+        try Self.kill(first, at: point)
+        try Self.checkAfterKill(first, id: id, &attack)
+
+        // Then resumers race after every kill; the one that wins is killed in turn.
+        var completed = false
+        while attack.kills < Self.kills && !completed {
+            let json = Bool.random(using: &attack.random)
+            let arguments = ["resume", id, "--no-recovery", "--no-alerts"] + (json ? ["--json"] : [])
+            let racers = try (0..<4).map { _ in try TideProcess.start(arguments, database: attack.database) }
+            attack.pids += racers.map(\.pid)
+            guard let winner = try Self.winner(of: racers, seed: seed) else {
+                completed = true  // every racer found it completed
+                break
+            }
+            let point = attack.killPoint()
+            try Self.kill(winner, at: point)
+            let outcome = try winner.wait()
+            if outcome.status == 0 {
+                completed = true
+            } else {
+                #expect(outcome.status == 128 + SIGKILL || outcome.status == SIGKILL, "seed \(seed): \(outcome.stderr)")
+            }
+            try Self.checkAfterKill(winner, id: id, &attack)
+        }
+        // Run it to its end.
+        var tries = 0
+        while !completed && tries < 3 {
+            let last = try TideProcess.start(["resume", id, "--quiet"], database: attack.database)
+            attack.pids.append(last.pid)
+            let outcome = try last.wait()
+            #expect(outcome.status == 0, "seed \(seed): the last resume exited \(outcome.status): \(outcome.stderr)")
+            completed = outcome.status == 0
+            tries += 1
+        }
+        #expect(attack.kills >= 20, "seed \(seed): only \(attack.kills) kills")
+        try Self.checkEnd(id: id, attack)
+    }
+
+    /// Reads the execution id from a run's first line (JSON or text).
+    static func executionId(_ running: TideProcess.Running) throws -> String? {
+        guard running.output.wait(on: 0, for: { $0.contains("\n") }) else { return nil }
+        let line = String(running.output.stdout.prefix { $0 != "\n" })
+        if let data = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) {
+            return data["execution"]?["executionId"]?.stringValue
+        }
+        let words = line.split(separator: " ")
+        return words.count > 1 && words[0] == "execution" ? String(words[1]) : nil
+    }
+
+    /// Waits until each racer either printed its first line (it owns the execution) or exited;
+    /// returns the one that owns it. The others must have been refused with 75 having printed
+    /// nothing, or found the execution completed (4).
+    static func winner(of racers: [TideProcess.Running], seed: Int) throws -> TideProcess.Running? {
+        var winners: [TideProcess.Running] = []
+        for racer in racers {
+            _ = racer.output.wait(on: 0) { $0.contains("\n") }
+            if racer.output.stdout.contains("\n") {
+                winners.append(racer)
+                continue
+            }
+            let outcome = try racer.wait()
+            #expect(
+                outcome.status == 75 || outcome.status == 4,
+                "seed \(seed): a racer exited \(outcome.status): \(outcome.stderr)")
+            if outcome.status == 75 { #expect(outcome.stderr.contains("owned by process")) }
+            #expect(outcome.stdout.isEmpty, "seed \(seed): a refused racer printed \(outcome.stdout)")
+        }
+        #expect(winners.count <= 1, "seed \(seed): \(winners.count) processes own the execution at once")
+        return winners.first
+    }
+
+    /// Sends SIGKILL at the kill point (or lets the run end, if it ends first).
+    static func kill(_ running: TideProcess.Running, at point: KillPoint) throws {
+        switch point {
+        case .afterCompletions(let count):
+            _ = running.output.waitFor("TASK_COMPLETED", count: count)
+        case .afterDelay(let milliseconds):
+            usleep(useconds_t(milliseconds * 1000))
+        case .atFirstLine:
+            _ = running.output.wait(on: 0) { $0.contains("\n") }
+        }
+        Glibc.kill(running.pid, SIGKILL)
+    }
+
+    /// After a kill: what the dead process printed is stored, the timeline extends the last one
+    /// seen, and the committed completions are noted.
+    static func checkAfterKill(_ running: TideProcess.Running, id: String, _ attack: inout Attack) throws {
+        _ = try running.wait()
+        attack.kills += 1
+        let store = try ExecutionStore(path: attack.database)
+        let stored = try store.events(of: id)
+        let keys = stored.map { Key(id: $0.id, type: $0.type.rawValue, taskId: $0.taskId) }
+        let byId = Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0) })
+        let context = "seed \(attack.seed), kill \(attack.kills)"
+        for line in running.output.stdout.split(separator: "\n") {
+            if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) {
+                #expect(object["result"] == nil || running.process.terminationStatus == 0, "\(context): a result")
+                guard let event = object["event"], let eventId = event["id"]?.stringValue else { continue }
+                let printed = Key(id: eventId, type: event["type"]?.stringValue ?? "", taskId: event["taskId"]?.stringValue)
+                #expect(byId[eventId] == printed, "\(context): printed \(printed) but stored \(String(describing: byId[eventId]))")
+            } else if let printed = Self.printedEvent(line) {
+                #expect(
+                    stored.contains { $0.type.rawValue == printed.type && $0.description == printed.description },
+                    "\(context): printed '\(line)' is not in the store")
+            }
+        }
+        #expect(Array(keys.prefix(attack.lastSnapshot.count)) == attack.lastSnapshot, "\(context): the timeline changed")
+        attack.lastSnapshot = keys
+        let completed = Set(stored.filter { $0.type == .taskCompleted }.compactMap(\.taskId))
+        attack.committedAtKill.append((attack.pids.count, completed))
         #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// An event line of the text output: `[   1.234s] TYPE   description`.
+    static func printedEvent(_ line: Substring) -> (type: String, description: String)? {
+        guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
+        let rest = line[line.index(after: close)...].drop { $0 == " " }
+        let type = String(rest.prefix { $0 != " " })
+        guard ExecutionEventType(rawValue: type) != nil else { return nil }
+        let description = rest.dropFirst(type.count).drop { $0 == " " }
+        return (type, String(description))
+    }
+
+    /// At the end: the execution completed once per task, nothing committed ran again, attempt ids
+    /// are unique, the timeline is gapless.
+    static func checkEnd(id: String, _ attack: Attack) throws {
+        let context = "seed \(attack.seed)"
+        let store = try ExecutionStore(path: attack.database)
+        #expect(try store.execution(matching: id).status == .completed, "\(context)")
         let events = try store.events(of: id)
-        #expect(events.map(\.id) == events.indices.map { String($0 + 1) }, "seed \(seed): the timeline has a gap")
+        #expect(events.map(\.id) == events.indices.map { String($0 + 1) }, "\(context): the timeline has a gap")
+        #expect(events.first?.type == .executionStarted, "\(context): the timeline does not start")
         var completedAt: [String: Int] = [:]
         for (position, event) in events.enumerated() where event.type == .taskCompleted {
             if let taskId = event.taskId {
-                #expect(completedAt[taskId] == nil, "seed \(seed): \(taskId) completed twice")
+                #expect(completedAt[taskId] == nil, "\(context): \(taskId) completed twice")
                 completedAt[taskId] = position
             }
         }
-        #expect(completedAt.count == 300, "seed \(seed): \(completedAt.count) of 300 tasks completed")
+        #expect(completedAt.count == 400, "\(context): \(completedAt.count) of 400 tasks completed")
         for (position, event) in events.enumerated() where event.type == .taskStarted {
             if let taskId = event.taskId, let done = completedAt[taskId] {
-                #expect(position < done, "seed \(seed): \(taskId) ran again after it was recorded completed")
+                #expect(position < done, "\(context): \(taskId) started again after its completion was recorded")
             }
         }
-        #expect(events.filter { $0.type == .recoveryInitiated }.count >= 1, "seed \(seed), \(kills) kill(s)")
-    }
-
-    /// Runs `tide` and sends it SIGKILL once it has reported `completions` completed tasks (or
-    /// when it ends, if it reports fewer).
-    static func runKilled(_ arguments: [String], database: String, after completions: Int) throws {
-        _ = try TideProcess.run(arguments, database: database) { process, output in
-            _ = output.waitFor("TASK_COMPLETED", count: completions)
-            kill(process.processIdentifier, SIGKILL)
+        // Evidence: "ppid taskId attemptId" per body run.
+        let lines = try String(contentsOfFile: attack.evidence, encoding: .utf8).split(separator: "\n")
+        var attemptIds: Set<Substring> = []
+        var ranIn: [Int32: Set<String>] = [:]
+        for line in lines {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, let parent = Int32(fields[0]) else {
+                Issue.record("\(context): bad evidence line '\(line)'")
+                continue
+            }
+            #expect(attemptIds.insert(fields[2]).inserted, "\(context): attempt id \(fields[2]) was given twice")
+            ranIn[parent, default: []].insert(String(fields[1]))
+        }
+        for (started, committed) in attack.committedAtKill {
+            for pid in attack.pids.dropFirst(started) {
+                let again = ranIn[pid, default: []].intersection(committed)
+                #expect(again.isEmpty, "\(context): \(again.sorted().prefix(5)) ran again after their completion committed")
+            }
         }
     }
 }
