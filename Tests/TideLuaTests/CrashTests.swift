@@ -207,15 +207,19 @@ struct CrashTests {
             if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) {
                 #expect(object["result"] == nil || running.process.terminationStatus == 0, "\(context): a result")
                 guard let event = object["event"], let eventId = event["id"]?.stringValue else { continue }
-                let printed = Key(id: eventId, type: event["type"]?.stringValue ?? "", taskId: event["taskId"]?.stringValue)
-                #expect(byId[eventId] == printed, "\(context): printed \(printed) but stored \(String(describing: byId[eventId]))")
+                let printed = Key(
+                    id: eventId, type: event["type"]?.stringValue ?? "", taskId: event["taskId"]?.stringValue)
+                #expect(
+                    byId[eventId] == printed,
+                    "\(context): printed \(printed) but stored \(String(describing: byId[eventId]))")
             } else if let printed = Self.printedEvent(line) {
                 #expect(
                     stored.contains { $0.type.rawValue == printed.type && $0.description == printed.description },
                     "\(context): printed '\(line)' is not in the store")
             }
         }
-        #expect(Array(keys.prefix(attack.lastSnapshot.count)) == attack.lastSnapshot, "\(context): the timeline changed")
+        #expect(
+            Array(keys.prefix(attack.lastSnapshot.count)) == attack.lastSnapshot, "\(context): the timeline changed")
         attack.lastSnapshot = keys
         let completed = Set(stored.filter { $0.type == .taskCompleted }.compactMap(\.taskId))
         attack.committedAtKill.append((attack.pids.count, completed))
@@ -270,7 +274,8 @@ struct CrashTests {
         for (started, committed) in attack.committedAtKill {
             for pid in attack.pids.dropFirst(started) {
                 let again = ranIn[pid, default: []].intersection(committed)
-                #expect(again.isEmpty, "\(context): \(again.sorted().prefix(5)) ran again after their completion committed")
+                #expect(
+                    again.isEmpty, "\(context): \(again.sorted().prefix(5)) ran again after their completion committed")
             }
         }
     }

@@ -25,7 +25,8 @@ struct OwnershipTests {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(
-                sql: "UPDATE executions SET pid = ?, host = ?, processStart = ?, ownerToken = 'other', heartbeatAt = ?, "
+                sql:
+                    "UPDATE executions SET pid = ?, host = ?, processStart = ?, ownerToken = 'other', heartbeatAt = ?, "
                     + "claimedAt = ?, status = 'RUNNING' WHERE id = ?",
                 arguments: [
                     owner.pid, owner.host, owner.start, Date().timeIntervalSince1970 - age,
