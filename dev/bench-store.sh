@@ -3,6 +3,8 @@
 #
 #   W1     10,000 independent no-op tasks, store at durability process
 #   W5     a chain of 1,000 (each completion committed before the next task starts), at process and power
+#   W6     a chain of 500 whose tasks each fail once and are retried at once (a retry waits for the
+#          commit of the failed attempt: what unique attempt numbers cost), at process
 #   start  exec to the first {"event"} line: `tide run` of W1, and `tide resume` of W1 killed with
 #          SIGKILL after 5,000 reported completions
 #   raw    1,000 single-row INSERT transactions into a WAL database in the same folder, with
@@ -27,26 +29,27 @@ best() {  # best throughput of 5 runs of: TIDE run PLAN --quiet ARGS...
   for _ in 1 2 3 4 5; do
     rm -f "$dir"/b.db*
     local t
-    t=$("$tide" run "$plan" --quiet --db "$dir/b.db" --no-recovery --no-alerts "$@" 2>/dev/null \
+    t=$("$tide" run "$plan" --quiet --db "$dir/b.db" --no-alerts "$@" 2>/dev/null \
       | awk '/throughput/ { print $2 }')
     best=$(awk -v a="$best" -v b="${t:-0}" 'BEGIN { print (b > a) ? b : a }')
   done
   echo "$best"
 }
 
-measure() {  # TIDE: prints w1 w5-process w5-power run-ms resume-ms completed-at-kill
+measure() {  # TIDE: prints w1 w5-process w5-power w6 run-ms resume-ms completed-at-kill
   local tide=$1
-  local w1 w5p w5f startup
-  w1=$(best "$tide" Benchmarks/plans/w1.lua --durability process)
-  w5p=$(best "$tide" Benchmarks/plans/w5.lua --durability process)
-  w5f=$(best "$tide" Benchmarks/plans/w5.lua --durability power)
+  local w1 w5p w5f w6 startup
+  w1=$(best "$tide" Benchmarks/plans/w1.lua --durability process --no-recovery)
+  w5p=$(best "$tide" Benchmarks/plans/w5.lua --durability process --no-recovery)
+  w5f=$(best "$tide" Benchmarks/plans/w5.lua --durability power --no-recovery)
+  w6=$(best "$tide" Benchmarks/plans/w6.lua --durability process --recovery "$PWD/Benchmarks/recovery")
   startup=$(python3 dev/bench_store_helper.py startup "$tide" "$dir/s.db" Benchmarks/plans/w1.lua 5000)
-  echo "$w1 $w5p $w5f $startup"
+  echo "$w1 $w5p $w5f $w6 $startup"
 }
 
 raw_normal=$(python3 dev/bench_store_helper.py raw-commits "$dir" 1000 NORMAL)
 raw_full=$(python3 dev/bench_store_helper.py raw-commits "$dir" 1000 FULL)
-read -r w1 w5p w5f run_ms resume_ms at_kill <<<"$(measure .build/release/tide)"
+read -r w1 w5p w5f w6 run_ms resume_ms at_kill <<<"$(measure .build/release/tide)"
 
 if [ -n "$baseline" ]; then
   src=$PWD/.build-baseline/src
@@ -54,7 +57,7 @@ if [ -n "$baseline" ]; then
   git worktree prune
   git worktree add --detach "$src" "$baseline" >/dev/null 2>&1
   swift build -c release --product tide --package-path "$src" >/dev/null
-  read -r bw1 bw5p bw5f brun bresume bat_kill <<<"$(measure "$src/.build/release/tide")"
+  read -r bw1 bw5p bw5f bw6 brun bresume bat_kill <<<"$(measure "$src/.build/release/tide")"
   git worktree remove --force "$src"
 fi
 
@@ -76,6 +79,7 @@ fi
 row "W1 10,000 tasks, store at process" "$w1" "${bw1:-0}" "tasks/s" 1
 row "W5 chain of 1,000, store at process" "$w5p" "${bw5p:-0}" "tasks/s" 1
 row "W5 chain of 1,000, store at power" "$w5f" "${bw5f:-0}" "tasks/s" 1
+row "W6 chain of 500, each retried once, process" "$w6" "${bw6:-0}" "tasks/s" 1
 row "tide run W1: exec to first event" "$run_ms" "${brun:-0}" "ms" 0
 row "tide resume W1 (killed at ~5,000): first event" "$resume_ms" "${bresume:-0}" "ms" 0
 printf "%-48s %12.0f %-10s\n" "raw WAL commits, synchronous=NORMAL" "$raw_normal" "commits/s"

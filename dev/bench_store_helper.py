@@ -3,12 +3,11 @@
 
   raw-commits FOLDER N SYNC   N single-row INSERT transactions into a fresh WAL database in FOLDER,
                               with PRAGMA synchronous=SYNC (NORMAL or FULL); prints commits/s.
-  startup TIDE DB PLAN N      runs `TIDE run PLAN --json`, kills it with SIGKILL once N
-                              TASK_COMPLETED lines were read, then times `TIDE resume ID --json`
+  startup TIDE DB PLAN N      runs `TIDE run PLAN`, kills it with SIGKILL once the store holds N
+                              completed tasks, then times `TIDE resume ID --json`
                               and `TIDE run PLAN --json` from exec to their first {"event"} line;
                               prints: run_ms resume_ms completed_at_kill (best of 5 each).
 """
-import json
 import os
 import signal
 import sqlite3
@@ -56,22 +55,26 @@ def startup(tide, database, plan, completions):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(database + suffix):
                 os.remove(database + suffix)
+        # Killed once the store holds `completions` completed tasks (the output lags behind).
         process = subprocess.Popen(
-            [tide, "run", plan, "--json", "--no-recovery", "--no-alerts"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-        first = json.loads(process.stdout.readline())
-        execution = first.get("execution", {}).get("executionId")  # older builds print no such line
-        seen = 0
-        for line in process.stdout:
-            if b'"TASK_COMPLETED"' in line:
-                seen += 1
-                if seen >= completions:
-                    break
+            [tide, "run", plan, "--quiet", "--no-recovery", "--no-alerts"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        execution, done = None, 0
+        while process.poll() is None and done < completions:
+            try:
+                connection = sqlite3.connect(database, timeout=1)
+                row = connection.execute("SELECT id FROM executions ORDER BY createdAt DESC LIMIT 1").fetchone()
+                if row:
+                    execution = row[0]
+                    done = connection.execute(
+                        "SELECT count(*) FROM tasks WHERE executionId = ? AND outcome = 'COMPLETED'",
+                        (execution,)).fetchone()[0]
+                connection.close()
+            except sqlite3.Error:
+                pass
         process.send_signal(signal.SIGKILL)
         process.wait()
         connection = sqlite3.connect(database)
-        if execution is None:
-            execution = connection.execute("SELECT id FROM executions ORDER BY createdAt DESC LIMIT 1").fetchone()[0]
         done = connection.execute(
             "SELECT count(*) FROM tasks WHERE executionId = ? AND outcome = 'COMPLETED'", (execution,)).fetchone()[0]
         connection.close()

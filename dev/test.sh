@@ -9,8 +9,8 @@ dev/setup.sh
 echo "== swift format lint"
 swift format lint --strict -r Sources Tests Benchmarks Package.swift
 
-echo "== luacheck (scripts/, stdlib/, Benchmarks/plans/)"
-lua_files=$(find scripts stdlib Benchmarks/plans -name '*.lua' 2>/dev/null || true)
+echo "== luacheck (scripts/, stdlib/, Benchmarks/plans/, Benchmarks/recovery/)"
+lua_files=$(find scripts stdlib Benchmarks/plans Benchmarks/recovery -name '*.lua' 2>/dev/null || true)
 if [ -n "$lua_files" ]; then
     # shellcheck disable=SC2086
     luacheck --no-color -q $lua_files

@@ -21,6 +21,10 @@ struct CrashTests {
     static func plan(evidence: String) -> String {
         """
         local plan = require "tide.plan"
+        -- "pid:start taskId attemptId" of the tide process that ran the body (pid and start time:
+        -- pids are reused over the thousands of processes this test starts).
+        local EVIDENCE = [=[t=$1 a=$2 f=$3; read -r s < /proc/$PPID/stat; set -- $s; shift 21
+        printf "%s:%s %s %s\\n" "$PPID" "$1" "$t" "$a" >> "$f"]=]
         local tasks = {}
         for layer = 1, 20 do
           for i = 1, 20 do
@@ -29,8 +33,7 @@ struct CrashTests {
               after = { "L" .. (layer - 1) .. "_" .. i, "L" .. (layer - 1) .. "_" .. (i % 20 + 1) }
             end
             tasks[#tasks + 1] = { id = "L" .. layer .. "_" .. i, after = after, run = function(ctx)
-              tide.exec { "sh", "-c", 'printf "%s %s %s\\\\n" "$PPID" "$1" "$2" >> "$3"', "sh",
-                          ctx.taskId, ctx.attemptId, "\(evidence)" }
+              tide.exec { "sh", "-c", EVIDENCE, "sh", ctx.taskId, ctx.attemptId, "\(evidence)" }
               return layer * 100 + i
             end }
           end
@@ -74,8 +77,8 @@ struct CrashTests {
         let database: String
         let evidence: String
         var random: Generator
-        /// Pids of every tide process started, in order.
-        var pids: [Int32] = []
+        /// Every tide process started, in order, as `pid:startTicks`.
+        var pids: [String] = []
         /// After each kill: how many processes had been started, and the tasks committed completed.
         var committedAtKill: [(started: Int, tasks: Set<String>)] = []
         var lastSnapshot: [Key] = []
@@ -106,7 +109,7 @@ struct CrashTests {
         let first = try TideProcess.start(
             ["run", planFile, "--json", "--durability", durability, "--no-recovery", "--no-alerts"],
             database: attack.database)
-        attack.pids.append(first.pid)
+        attack.pids.append(Self.identity(first))
         let point = attack.killPoint()
         let id = try #require(try Self.executionId(first), "seed \(seed): no first line")
         try Self.kill(first, at: point)
@@ -118,7 +121,7 @@ struct CrashTests {
             let json = Bool.random(using: &attack.random)
             let arguments = ["resume", id, "--no-recovery", "--no-alerts"] + (json ? ["--json"] : [])
             let racers = try (0..<4).map { _ in try TideProcess.start(arguments, database: attack.database) }
-            attack.pids += racers.map(\.pid)
+            attack.pids += racers.map(Self.identity)
             guard let winner = try Self.winner(of: racers, seed: seed) else {
                 completed = true  // every racer found it completed
                 break
@@ -137,7 +140,7 @@ struct CrashTests {
         var tries = 0
         while !completed && tries < 3 {
             let last = try TideProcess.start(["resume", id, "--quiet"], database: attack.database)
-            attack.pids.append(last.pid)
+            attack.pids.append(Self.identity(last))
             let outcome = try last.wait()
             #expect(outcome.status == 0, "seed \(seed): the last resume exited \(outcome.status): \(outcome.stderr)")
             completed = outcome.status == 0
@@ -145,6 +148,12 @@ struct CrashTests {
         }
         #expect(attack.kills >= 20, "seed \(seed): only \(attack.kills) kills")
         try Self.checkEnd(id: id, attack)
+    }
+
+    /// `pid:startTicks` of a process just started (read while it surely runs: it was not waited for).
+    static func identity(_ running: TideProcess.Running) -> String {
+        let start = ProcessIdentity.startToken(of: Int(running.pid))?.split(separator: ":").last.map(String.init)
+        return "\(running.pid):\(start ?? "?")"
     }
 
     /// Reads the execution id from a run's first line (JSON or text).
@@ -190,7 +199,8 @@ struct CrashTests {
         case .atFirstLine:
             _ = running.output.wait(on: 0) { $0.contains("\n") }
         }
-        Glibc.kill(running.pid, SIGKILL)
+        // Only a process that still runs: the pid of one that ended (and was reaped) may be another's now.
+        if running.process.isRunning { Glibc.kill(running.pid, SIGKILL) }
     }
 
     /// After a kill: what the dead process printed is stored, the timeline extends the last one
@@ -205,7 +215,11 @@ struct CrashTests {
         let context = "seed \(attack.seed), kill \(attack.kills)"
         for line in running.output.stdout.split(separator: "\n") {
             if let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8)) {
-                #expect(object["result"] == nil || running.process.terminationStatus == 0, "\(context): a result")
+                if let result = object["result"] {
+                    // A printed end is a committed end.
+                    let status = try store.execution(matching: id).status.rawValue
+                    #expect(result["status"]?.stringValue == status, "\(context): printed \(result["status"] ?? nil)")
+                }
                 guard let event = object["event"], let eventId = event["id"]?.stringValue else { continue }
                 let printed = Key(
                     id: eventId, type: event["type"]?.stringValue ?? "", taskId: event["taskId"]?.stringValue)
@@ -258,18 +272,18 @@ struct CrashTests {
                 #expect(position < done, "\(context): \(taskId) started again after its completion was recorded")
             }
         }
-        // Evidence: "ppid taskId attemptId" per body run.
+        // Evidence: "pid:start taskId attemptId" per body run.
         let lines = try String(contentsOfFile: attack.evidence, encoding: .utf8).split(separator: "\n")
         var attemptIds: Set<Substring> = []
-        var ranIn: [Int32: Set<String>] = [:]
+        var ranIn: [String: Set<String>] = [:]
         for line in lines {
             let fields = line.split(separator: " ")
-            guard fields.count == 3, let parent = Int32(fields[0]) else {
+            guard fields.count == 3 else {
                 Issue.record("\(context): bad evidence line '\(line)'")
                 continue
             }
             #expect(attemptIds.insert(fields[2]).inserted, "\(context): attempt id \(fields[2]) was given twice")
-            ranIn[parent, default: []].insert(String(fields[1]))
+            ranIn[String(fields[0]), default: []].insert(String(fields[1]))
         }
         for (started, committed) in attack.committedAtKill {
             for pid in attack.pids.dropFirst(started) {

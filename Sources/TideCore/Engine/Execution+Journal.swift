@@ -89,8 +89,8 @@ extension Execution {
     private func commitFailed(_ error: any Error, _ ticket: CommitPipeline.Ticket) {
         let failure = ExecutionError(
             code: "STORE_ERROR",
-            message: "the execution's record could not be written (\(error)); it stopped, and what was recorded "
-                + "before is intact: fix the cause and resume it",
+            message: "the execution's record could not be written (\(error)); it stopped here, and what was "
+                + "recorded before is intact",
             timestamp: clock.date(at: clock.now()), recoverable: false)
         // Released so that the loop can wind down; nothing they unblock starts (the execution stops).
         release(ticket.releases + pipeline.failed(failure))

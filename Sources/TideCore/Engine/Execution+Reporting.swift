@@ -11,9 +11,13 @@ extension Execution {
         figures.metrics(at: clock.now(), date: clock.date(at:), ongoing: ongoingUsage())
     }
 
-    /// Usage of every allocation the execution made: released ones, then those still held.
-    func resourceUsage() -> [ResourceUsage] {
-        holding.isEmpty ? usages : usages + ongoingUsage()
+    /// Usage of every allocation the execution made, as reported: the released ones (for a journaled
+    /// execution, those committed), then those still held, so far.
+    func resourceUsage() -> [ResourceUsage] { resourceUsage(released: reportedCounters().releasedUsages) }
+
+    private func resourceUsage(released: Int) -> [ResourceUsage] {
+        let records = released < usages.count ? Array(usages.prefix(released)) : usages
+        return holding.isEmpty ? records : records + ongoingUsage()
     }
 
     /// Usage so far of the allocations still held.
@@ -42,7 +46,7 @@ extension Execution {
             executionId: id, planId: plan.id, status: figures.status, startedAt: clock.date(at: start),
             completedAt: figures.completedAt.map { clock.date(at: $0) }, result: .object(sinkResults),
             error: figures.status.isFinal ? error : nil, metrics: metrics(of: figures),
-            resourceUsage: resourceUsage(), timeline: events)
+            resourceUsage: resourceUsage(released: figures.releasedUsages), timeline: events)
     }
 
     /// The running task that started first, if any.

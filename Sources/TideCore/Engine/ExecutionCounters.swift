@@ -29,6 +29,8 @@ struct ExecutionCounters: Sendable {
     var releasedCost = 0.0
     var releasedWeightedEfficiency = 0.0
     var releasedWeight = 0.0
+    /// How many released allocations the totals cover (a prefix of the execution's usage records).
+    var releasedUsages = 0
 
     // Filled from the scheduler when a copy is taken (``Execution/capturedCounters(includingCurrentTask:)``).
     var completedTasks = 0
@@ -75,6 +77,7 @@ struct ExecutionCounters: Sendable {
         releasedCost += usage.cost
         releasedWeightedEfficiency += usage.efficiency * usage.amountUsed * seconds
         releasedWeight += usage.amountUsed * seconds
+        releasedUsages += 1
     }
 
     /// The metrics at engine time `now` (see ``ExecutionMetrics`` for each definition), with the
