@@ -232,7 +232,9 @@ public actor DefaultExecutionEngine: ExecutionEngine {
                 .illegalTransition, "cannot restore execution '\(owner)': it is \(status.rawValue)", executionId: owner)
         }
         if status.isFinal {
-            // The old loop has ended (its stragglers may still be winding down in its task).
+            // The old loop has ended (its stragglers may still be winding down in its task); its end
+            // is committed before the execution runs again.
+            await execution.drainJournal()
             await execution.applyRestore(checkpoint)
             let previous = drivers[owner]
             drivers[owner] = Task {
