@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TideLuaTests",
-            dependencies: ["Tide", "TideTesting", "tide"],
+            dependencies: ["Tide", "TideTesting", "tide", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Plans"],
             swiftSettings: strictSettings
         ),

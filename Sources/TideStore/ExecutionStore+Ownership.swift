@@ -50,10 +50,12 @@ extension ExecutionStore {
     /// (a write transaction that takes the database's lock before it reads): of two processes
     /// claiming at once, exactly one wins, and the other is refused having changed nothing.
     ///
-    /// The owner is live — and the claim refused — while its process runs (``ProcessIdentity/isRunning(heartbeatAt:now:)``:
-    /// on this host its pid and start time; on another, a heartbeat younger than 5 s). The claim
-    /// counts an incarnation, clears the final result of a failed or cancelled execution, and
-    /// records the durability: the level recorded before, raised (never lowered) by `requested`.
+    /// The owner is live — and the claim refused — while its process runs, whatever the status
+    /// (``StoredExecution/isLive(at:)``: on this host its pid and start time; on another, a
+    /// heartbeat younger than 5 s). The claim counts an incarnation, and a death if the previous
+    /// owner never gave the execution up; it clears the final result of a failed or cancelled
+    /// execution, and records the durability: the level recorded before, raised (never lowered)
+    /// by `requested`.
     ///
     /// - Throws: ``StoreError`` `OWNED_BY_ANOTHER_PROCESS` naming the owner, `EXECUTION_STATE` for a
     ///   completed execution, `NOT_FOUND`, or a write failure.
@@ -73,8 +75,9 @@ extension ExecutionStore {
                 throw Self.ownedError(execution, owner: owner)
             }
             let level = max(execution.durability, requested ?? execution.durability)
-            // The previous run ended cleanly only if it committed a final status.
-            let deaths = execution.deaths + (execution.status.isFinal ? 0 : 1)
+            // A run that ends gives up ownership (release); one that still holds it died: it may
+            // have started attempts whose starts were never committed.
+            let deaths = execution.deaths + (execution.owner == nil ? 0 : 1)
             let now = Date().timeIntervalSince1970
             try db.execute(
                 sql: """
@@ -91,8 +94,9 @@ extension ExecutionStore {
         return claim
     }
 
-    /// Gives up this process's ownership of an execution (at the end of a run), so that another
-    /// process may claim it at once. Its last heartbeat stays: how long it last ran.
+    /// Gives up this process's ownership of an execution (at the end of a run, whatever the
+    /// outcome), so that another process may claim it at once; a run that never gives it up counts
+    /// as a death at the next claim. Its last heartbeat stays: how long it last ran.
     public func release(_ id: String) throws(StoreError) {
         guard let token = tokens.withLock({ $0.removeValue(forKey: id) }) else { return }
         try write { db in
@@ -112,6 +116,14 @@ extension ExecutionStore {
                 sql: "UPDATE executions SET heartbeatAt = ? WHERE id = ? AND ownerToken IS ?",
                 arguments: [Date().timeIntervalSince1970, id, token])
             if db.changesCount == 0 { throw try Self.lostOwnership(id, db) }
+        }
+    }
+
+    /// Whether this process still owns the execution (its token is the row's).
+    public func owns(_ id: String) throws(StoreError) -> Bool {
+        guard let token = tokens.withLock({ $0[id] }) else { return false }
+        return try read { db in
+            try String.fetchOne(db, sql: "SELECT ownerToken FROM executions WHERE id = ?", arguments: [id]) == token
         }
     }
 

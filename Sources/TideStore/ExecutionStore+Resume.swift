@@ -19,17 +19,29 @@ extension ExecutionStore {
                 if (row["outcome"] as String?) == TaskOutcome.skipped.rawValue { skipped.insert(taskId) }
                 if let state = JSONText.decode(row["state"]) { states[taskId] = state }
             }
-            // The highest committed attempt of each task, and how many runs died: the next attempt
-            // is one more than their sum (ResumePoint.attemptFloor says why that never repeats).
+            // Each task's highest committed attempt, and the runs that died since the run that
+            // started it: the next attempt is one more than their sum (ResumePoint.attemptFloor says
+            // why that never repeats). Each resumed run's RECOVERY_INITIATED records the deaths
+            // counted when it claimed the execution.
             let deaths = try Int.fetchOne(db, sql: "SELECT deaths FROM executions WHERE id = ?", arguments: [id]) ?? 0
+            let runs = try Row.fetchAll(
+                db,
+                sql: "SELECT seq, coalesce(json_extract(data, '$.deaths'), 0) AS deaths FROM events "
+                    + "WHERE executionId = ? AND type = 'RECOVERY_INITIATED' AND json_extract(data, '$.action') = 'RESUME' "
+                    + "ORDER BY seq", arguments: [id]
+            ).map { (seq: $0["seq"] as Int, deaths: $0["deaths"] as Int) }
             var attempts: [String: Int] = [:]
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT taskId, max(coalesce(json_extract(data, '$.attempt'), 1)) AS n FROM events "
-                    + "WHERE executionId = ? AND type = 'TASK_STARTED' AND taskId IS NOT NULL GROUP BY taskId",
+                sql: "SELECT taskId, max(seq) AS lastStart, max(coalesce(json_extract(data, '$.attempt'), 1)) AS n "
+                    + "FROM events WHERE executionId = ? AND type = 'TASK_STARTED' AND taskId IS NOT NULL "
+                    + "GROUP BY taskId",
                 arguments: [id])
             {
-                if let taskId = row["taskId"] as String? { attempts[taskId] = (row["n"] as Int? ?? 0) + deaths }
+                guard let taskId = row["taskId"] as String? else { continue }
+                let lastStart: Int = row["lastStart"]
+                let before = runs.last { $0.seq < lastStart }?.deaths ?? 0
+                attempts[taskId] = (row["n"] as Int? ?? 0) + max(0, deaths - before)
             }
             var recoveries: [String: Int] = [:]
             for row in try Row.fetchAll(
@@ -56,6 +68,7 @@ extension ExecutionStore {
                 lastEventSequence: lastEvent, messageCount: lastMessage, checkpoints: checkpoints)
             point.skipped = skipped
             point.attemptFloor = deaths
+            point.deaths = deaths
             point.recoveries = recoveries
             return point
         }

@@ -38,15 +38,22 @@ public struct ProcessIdentity: Sendable, Hashable {
     /// The start token of process `pid` on this machine, or `nil` if it does not exist or `/proc`
     /// does not tell.
     public static func startToken(of pid: Int) -> String? {
+        guard let fields = statFields(of: pid), fields.count > 19, let boot = bootId else { return nil }
+        return "\(boot):\(fields[19])"
+    }
+
+    /// Whether process `pid` on this machine has exited and waits to be reaped (state `Z`).
+    static func isZombie(_ pid: Int) -> Bool {
+        statFields(of: pid)?.first == "Z"
+    }
+
+    /// The fields of `/proc/PID/stat` after the command name (which may hold spaces and
+    /// parentheses): the state (field 3) first, the start time (field 22) at index 19.
+    private static func statFields(of pid: Int) -> [Substring]? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let boot = bootId,
             let close = stat.lastIndex(of: ")")
         else { return nil }
-        // Fields after the command name (which may hold spaces and parentheses): state is field 3,
-        // starttime field 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19 else { return nil }
-        return "\(boot):\(fields[19])"
+        return stat[stat.index(after: close)...].split(separator: " ")
     }
 
     private static let bootId: String? = {
@@ -54,12 +61,14 @@ public struct ProcessIdentity: Sendable, Hashable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }()
 
-    /// Whether this process still runs, judged from this machine: on this host, the pid exists and
-    /// (where known) started when the recorded one did; on another host, its heartbeat is fresh
+    /// Whether this process still runs, judged from this machine: on this host, the pid exists, is
+    /// not a zombie (killed, not yet reaped) and (where known) started when the recorded one did; on another host, its heartbeat is fresh
     /// (``ownerStaleAfter``); a heartbeat from the future (a clock that jumped) counts as fresh.
     public func isRunning(heartbeatAt: Date?, now: Date = Date()) -> Bool {
         if host == Self.currentHost {
-            guard let id = pid_t(exactly: pid), kill(id, 0) == 0 || errno == EPERM else { return false }
+            guard let id = pid_t(exactly: pid), kill(id, 0) == 0 || errno == EPERM, !Self.isZombie(pid) else {
+                return false
+            }
             guard let start, let actual = Self.startToken(of: pid) else { return true }
             return actual == start
         }

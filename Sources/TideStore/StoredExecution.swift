@@ -69,11 +69,12 @@ public struct StoredExecution: Sendable, Hashable {
     }
 
     /// Whether a process owns it and runs now (``ProcessIdentity/isRunning(heartbeatAt:now:)``):
-    /// on this host, the owner's pid exists and started when the recorded one did — a killed
-    /// owner is gone at once, a reused pid is not taken for it; on another host, the owner's
-    /// heartbeat is younger than ``ProcessIdentity/ownerStaleAfter`` seconds.
+    /// on this host, the owner's pid exists, is not a zombie and started when the recorded one did
+    /// — a killed owner is gone at once, a reused pid is not taken for it; on another host, the
+    /// owner's heartbeat is younger than ``ProcessIdentity/ownerStaleAfter`` seconds. Whatever the
+    /// status: a process that ran an execution to its end owns it until it gives it up.
     public func isLive(at now: Date = Date()) -> Bool {
-        guard let owner, !status.isFinal || owner == .current else { return false }
+        guard let owner else { return false }
         return owner.isRunning(heartbeatAt: heartbeatAt, now: now)
     }
 

@@ -15,7 +15,8 @@ struct ExecutionSession {
     var checkpoints = CheckpointPolicy.off
 
     /// Runs the execution (a new one, or one resumed from `point`) to its end and returns the exit
-    /// code (``TideExit``): 0 completed, 1 failed, 3 cancelled by a control command, 130 by Ctrl-C.
+    /// code (``TideExit``): 0 completed, 1 failed, 3 cancelled by a control command, 75 when another
+    /// process took it over, 130 by Ctrl-C.
     ///
     /// The store must already record this process as the execution's owner (`create` or `claim`);
     /// ownership is given up when the run ends.
@@ -52,6 +53,9 @@ struct ExecutionSession {
         }
         let result = try await engine.result(of: id)
         reporter.finish(result)
+        if result.error?.code == "STORE_ERROR", let store, (try? store.owns(id)) == false {
+            return TideExit.owned  // another process took the execution over
+        }
         switch result.status {
         case .completed: return TideExit.completed
         case .cancelled where interrupts.interrupted: return TideExit.interrupted

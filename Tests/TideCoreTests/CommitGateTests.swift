@@ -47,6 +47,31 @@ struct CommitGateTests {
         #expect(journal.batches.isEmpty)
     }
 
+    @Test func result_whenTheFinalCommitFails_isStoreError_notTheEndThatWasNotRecorded() async throws {
+        let journal = RecordingJournal()
+        let engine = DefaultExecutionEngine(journal: journal)
+        let gate = Gate()
+        let id = try await engine.start(
+            ExecutionPlan(
+                id: "p",
+                tasks: [
+                    PlanTask(id: "a") { _ in
+                        await gate.wait()
+                        return 1
+                    }
+                ]))
+        for _ in 0..<100_000 where await gate.waiting == 0 { await Task.yield() }
+        for _ in 0..<100_000 where try await engine.events(of: id).count < 2 { await Task.yield() }
+        journal.fail(with: DiskFull())
+        try await engine.cancel(id)
+        await gate.open()
+        let result = try await engine.result(of: id)
+        #expect(result.status == .failed, "the cancellation was never committed")
+        #expect(result.error?.code == "STORE_ERROR")
+        #expect(result.timeline.map(\.type) == [.executionStarted, .taskStarted])
+        #expect(try await engine.getStatus(id) == .failed)
+    }
+
     @Test func retry_withAJournal_startsOnlyAfterTheFailedAttemptIsCommitted() async throws {
         let journal = RecordingJournal()
         let engine = DefaultExecutionEngine(journal: journal)

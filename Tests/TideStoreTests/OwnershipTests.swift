@@ -19,20 +19,30 @@ struct OwnershipTests {
     }
 
     /// Makes the row look owned by `owner`, with a heartbeat `age` seconds old.
-    private func setOwner(_ owner: ProcessIdentity, heartbeatAge age: Double, in path: String, id: String = "e1")
-        throws
-    {
+    private func setOwner(
+        _ owner: ProcessIdentity, heartbeatAge age: Double, in path: String, id: String = "e1",
+        status: ExecutionStatus = .running
+    ) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(
                 sql:
                     "UPDATE executions SET pid = ?, host = ?, processStart = ?, ownerToken = 'other', heartbeatAt = ?, "
-                    + "claimedAt = ?, status = 'RUNNING' WHERE id = ?",
+                    + "claimedAt = ?, status = ? WHERE id = ?",
                 arguments: [
                     owner.pid, owner.host, owner.start, Date().timeIntervalSince1970 - age,
-                    Date().timeIntervalSince1970 - 60, id,
+                    Date().timeIntervalSince1970 - 60, status.rawValue, id,
                 ])
         }
+    }
+
+    /// The identity of a process that ran and was reaped: not running any more.
+    private func deadProcess() throws -> ProcessIdentity {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        return ProcessIdentity(pid: Int(child.processIdentifier), host: ProcessIdentity.currentHost, start: "x:1")
     }
 
     private func batch(_ events: [ExecutionEvent], id: String = "e1") -> JournalBatch {
@@ -74,12 +84,7 @@ struct OwnershipTests {
         let path = temporaryStorePath()
         let store = try ExecutionStore(path: path)
         try store.create(stored())
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        child.waitUntilExit()
-        let dead = ProcessIdentity(pid: Int(child.processIdentifier), host: ProcessIdentity.currentHost, start: "x:1")
-        try setOwner(dead, heartbeatAge: 0, in: path)
+        try setOwner(try deadProcess(), heartbeatAge: 0, in: path)
         #expect(!(try store.execution(matching: "e1").isLive()), "a fresh heartbeat does not keep a dead pid alive")
         #expect(try store.claim("e1").incarnation == 2)
         // pid 1 is alive, but it is not the process that started at the recorded time.
@@ -131,14 +136,58 @@ struct OwnershipTests {
                 ExecutionEvent(
                     id: "3", type: .taskStarted, timestamp: now, taskId: "b", description: "b", data: ["attempt": 4]),
             ]))
-        // This process "dies": its ownership is dropped without a final status.
-        let queue = try DatabaseQueue(path: path)
-        try await queue.write { db in try db.execute(sql: "UPDATE executions SET ownerToken = NULL") }
+        // This process "dies": it never gives the execution up.
+        try setOwner(try deadProcess(), heartbeatAge: 0, in: path)
         let claim = try store.claim("e1")
         #expect(claim.deaths == 1)
         let point = try store.lastDurableState(of: "e1")
         #expect(point.attempts["a"] == 2 && point.attempts["b"] == 5, "next attempts: a 3, b 6")
         #expect(point.attemptFloor == 1, "a task never started begins at 2: the dead run may have given it 1")
+    }
+
+    @Test(arguments: [ExecutionStatus.failed, .cancelled, .paused])
+    func claim_whileTheOwnerStillRuns_isRefused_whateverTheStatus(status: ExecutionStatus) throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(stored())
+        let other = ProcessIdentity(pid: 1, host: ProcessIdentity.currentHost, start: ProcessIdentity.startToken(of: 1))
+        try setOwner(other, heartbeatAge: 60, in: path, status: status)
+        #expect(throws: StoreError.self) { try store.claim("e1") }
+    }
+
+    @Test func claim_countsADeath_whenTheLastOwnerNeverGaveItUp_whateverTheStatus() throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(stored())
+        try setOwner(try deadProcess(), heartbeatAge: 0, in: path, status: .failed)
+        #expect(try store.claim("e1").deaths == 1, "a run that stopped without giving it up died")
+        try store.release("e1")
+        #expect(try store.claim("e1").deaths == 1, "a run that gave it up did not")
+    }
+
+    @Test func lastDurableState_countsOnlyTheDeathsSinceEachTasksLastStart() async throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(stored())
+        let now = Date()
+        try await store.commit(
+            batch([
+                ExecutionEvent(id: "1", type: .executionStarted, timestamp: now, description: "started"),
+                ExecutionEvent(id: "2", type: .taskStarted, timestamp: now, taskId: "a"),
+                ExecutionEvent(
+                    id: "3", type: .recoveryInitiated, timestamp: now, description: "resumed",
+                    data: ["action": "RESUME", "deaths": 1]),
+                ExecutionEvent(
+                    id: "4", type: .taskStarted, timestamp: now, taskId: "b", description: "b", data: ["attempt": 3]),
+            ]))
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in try db.execute(sql: "UPDATE executions SET deaths = 1") }
+        try setOwner(try deadProcess(), heartbeatAge: 0, in: path)
+        #expect(try store.claim("e1").deaths == 2)
+        let point = try store.lastDurableState(of: "e1")
+        #expect(point.attempts["a"] == 3, "a last started before both deaths: 1 + 2")
+        #expect(point.attempts["b"] == 4, "b last started after the first death: 3 + 1")
+        #expect(point.attemptFloor == 2 && point.deaths == 2)
     }
 
     @Test func claim_raisesTheRecordedDurability_neverLowersIt() throws {

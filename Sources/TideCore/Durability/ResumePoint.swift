@@ -18,11 +18,16 @@ public struct ResumePoint: Sendable {
     ///
     /// A process may die after starting an attempt and before its `TASK_STARTED` is committed; the
     /// engine never starts a task's next attempt before the previous one's start is committed, so a
-    /// dead process leaves at most one such attempt per task, and a process that ended cleanly (its
-    /// final status committed) leaves none. With `L` the highest committed attempt of a task and `d`
-    /// the number of earlier processes that died, the task's next attempt is `L + d + 1`, which no
-    /// earlier process can have given it: attempt numbers may skip across a death, never repeat.
+    /// dead run leaves at most one such attempt per task, and a run that ended (and gave the
+    /// execution up) leaves none. With `L` a task's highest committed attempt, started by run `r`,
+    /// and `d` the runs that died since `r` began (all of them, for a task never started), the
+    /// task's next attempt is `L + d + 1`, which no earlier run can have given it: attempt numbers
+    /// may skip across a death, never repeat.
     public var attemptFloor = 0
+    /// How many earlier runs of the execution died (a journal counts them when a run claims it);
+    /// recorded in the `RECOVERY_INITIATED` event, so that a later resume knows which deaths came
+    /// after a task's last committed start.
+    public var deaths = 0
     /// Recovery decisions received so far, by task id: caps such as "retry 5 times" hold across
     /// resumes (``RecoveryContext/attempt``).
     public var recoveries: [String: Int] = [:]

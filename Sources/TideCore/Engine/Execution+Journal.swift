@@ -96,6 +96,9 @@ extension Execution {
         release(ticket.releases + pipeline.failed(failure))
         wakeDrainWaiters()
         if pipeline.finalPending {
+            // The end this process reached is not durable: what it reports is the failure to record it.
+            status = .failed
+            self.error = failure
             announcePendingFinal(([], []))
             return
         }
@@ -169,7 +172,7 @@ extension Execution {
             data: [
                 "from": .string(point.source), "completedTasks": .int(completed.count),
                 "skippedTasks": .int(skipped.count),
-                "lastEventId": .int(point.lastEventSequence), "action": "RESUME",
+                "lastEventId": .int(point.lastEventSequence), "action": "RESUME", "deaths": .int(point.deaths),
             ])
     }
 }
