@@ -215,7 +215,8 @@ struct CrashTests {
         let result = try JSONDecoder().decode([String: JSONValue].self, from: Data(last.utf8))["result"]
         #expect(result?["status"] == "FAILED")
         #expect(result?["error"]?["code"] == "STORE_ERROR")
-        #expect(try ExecutionStore(path: database).execution(matching: "").status == .running, "nothing more was written")
+        #expect(
+            try ExecutionStore(path: database).execution(matching: "").status == .running, "nothing more was written")
     }
 
     /// Reads the execution id from a run's first line (JSON or text).
