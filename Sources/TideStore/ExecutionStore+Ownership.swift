@@ -127,16 +127,18 @@ extension ExecutionStore {
         }
     }
 
-    /// The fence of every commit: this process must still own the execution. Writes the heartbeat.
-    func checkOwnership(_ id: String, _ db: Database, now: Double) throws {
+    /// The fence of every commit: this process must still own the execution. A read, inside the
+    /// commit's immediate transaction (which holds the write lock from its start), so no claim can
+    /// come between the check and the writes; it dirties no page, which an fsync per commit pays for.
+    func checkOwnership(_ id: String, _ db: Database) throws {
         guard let token = tokens.withLock({ $0[id] }) else {
             throw StoreError(
                 .lostOwnership,
                 "this process has not claimed execution \(id): create it (ExecutionStore.create) or claim it first")
         }
-        try db.cachedStatement(sql: "UPDATE executions SET heartbeatAt = ? WHERE id = ? AND ownerToken = ?")
-            .execute(arguments: [now, id, token])
-        if db.changesCount == 0 { throw try Self.lostOwnership(id, db) }
+        let owner = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT ownerToken FROM executions WHERE id = ?"), arguments: [id])
+        if owner != token { throw try Self.lostOwnership(id, db) }
     }
 
     private static func lostOwnership(_ id: String, _ db: Database) throws -> StoreError {

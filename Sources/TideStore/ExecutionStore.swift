@@ -187,8 +187,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
 
     private func apply(_ batch: JournalBatch, to db: Database) throws {
         let id = batch.executionId
-        let now = Date().timeIntervalSince1970
-        try checkOwnership(id, db, now: now)
+        try checkOwnership(id, db)
         if !batch.events.isEmpty {
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO events (executionId, seq, type, timestamp, taskId, description, data) "
@@ -244,17 +243,19 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
             try db.execute(
                 sql: "UPDATE executions SET variables = ? WHERE id = ?", arguments: [JSONText.encode(variables), id])
         }
+        let now = Date().timeIntervalSince1970
         if let final = batch.finalResult {
             try db.execute(
-                sql: "UPDATE executions SET status = ?, updatedAt = ?, completedAt = ?, result = ? WHERE id = ?",
+                sql: "UPDATE executions SET status = ?, updatedAt = ?, heartbeatAt = ?, completedAt = ?, result = ? "
+                    + "WHERE id = ?",
                 arguments: [
-                    final.status.rawValue, now, (final.completedAt ?? Date()).timeIntervalSince1970,
+                    final.status.rawValue, now, now, (final.completedAt ?? Date()).timeIntervalSince1970,
                     JSONText.encode(codable: final), id,
                 ])
         } else if batch.statusChanged {
             try db.execute(
-                sql: "UPDATE executions SET status = ?, updatedAt = ? WHERE id = ?",
-                arguments: [batch.status.rawValue, now, id])
+                sql: "UPDATE executions SET status = ?, updatedAt = ?, heartbeatAt = ? WHERE id = ?",
+                arguments: [batch.status.rawValue, now, now, id])
         }
     }
 }

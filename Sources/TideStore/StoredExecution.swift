@@ -27,8 +27,8 @@ public struct StoredExecution: Sendable, Hashable {
     public var completedAt: Date?
     /// The process running it (or that last ran it).
     public var pid: Int?
-    /// That process's last sign of life: it writes one every second and with every commit, and a
-    /// last one when it ends.
+    /// That process's last sign of life: it writes one every second, with each change of status,
+    /// and a last one when it ends.
     public var heartbeatAt: Date?
     /// The process that owns it, if one does: only the owner runs it and writes its record. A
     /// process gives up ownership when its run ends (``ExecutionStore/release(_:)``).

@@ -23,7 +23,7 @@ struct ListCommand: AsyncParsableCommand {
             let done = try failing { try store.taskOutcomes(of: execution.id) }.values.filter { $0 == .completed }.count
             var status = execution.status.rawValue
             if !execution.status.isFinal && !execution.isLive() { status += " (stopped)" }
-            // A stopped run ran until its last heartbeat (written with every commit and every second).
+            // A stopped run ran until its last heartbeat (written every second).
             let end =
                 execution.completedAt ?? (execution.isLive() ? Date() : execution.heartbeatAt ?? execution.updatedAt)
             print(

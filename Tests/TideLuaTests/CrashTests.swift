@@ -95,7 +95,12 @@ struct CrashTests {
     }
 
     @Test(arguments: 1...8)
-    func killAtAnyInstant_losesNothingPrinted_runsNothingTwice_andOneOwnerRuns(seed: Int) throws {
+    func killAtAnyInstant_losesNothingPrinted_runsNothingTwice_andOneOwnerRuns(seed: Int) async throws {
+        try await offThePool { try Self.attack(seed: seed) }
+    }
+
+    /// One seed's attack (it blocks on child processes for tens of seconds: run it off the pool).
+    static func attack(seed: Int) throws {
         let folder = try temporaryFolder()
         let evidence = folder.appendingPathComponent("evidence").path
         FileManager.default.createFile(atPath: evidence, contents: nil)
@@ -112,7 +117,10 @@ struct CrashTests {
             database: attack.database)
         attack.pids.append(Self.identity(first))
         let point = attack.killPoint()
-        let id = try #require(try Self.executionId(first), "seed \(seed): no first line")
+        guard let id = try Self.executionId(first) else {
+            Issue.record("seed \(seed): no first line")
+            return
+        }
         try Self.kill(first, at: point)
         try Self.checkAfterKill(first, id: id, &attack)
 

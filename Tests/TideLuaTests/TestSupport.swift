@@ -61,3 +61,14 @@ extension ExecutionResult {
         timeline.last { $0.type == .taskFailed && $0.taskId == taskId }?.data
     }
 }
+
+/// Runs `body` on a thread of its own and waits for it without holding a thread of the
+/// concurrency pool: tests that block for long (waiting on child processes) would otherwise starve
+/// the pool's few threads, and with them every async test running beside them.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

@@ -38,7 +38,6 @@ extension Execution {
     }
 
     private func perform(_ step: CommitPipeline.Step) {
-        guard let journal else { return }
         switch step {
         case .none:
             return
@@ -49,13 +48,22 @@ extension Execution {
                 gatherTimerFired()
             }
         case .commit(let batch, let ticket):
-            Task { [self] in  // isolated to this actor: only the commit itself runs elsewhere
-                do {
-                    try await journal.commit(batch)
-                    committed(ticket)
-                } catch {
-                    commitFailed(error, ticket)
-                }
+            deferredCommit = (batch, ticket)
+            // Inside a worker's call the commit waits: the worker writes it if it has nothing else to do.
+            if !deferringCommits { startDeferredCommit() }
+        }
+    }
+
+    /// Starts the held commit in a task of its own.
+    func startDeferredCommit() {
+        guard let journal, let (batch, ticket) = deferredCommit else { return }
+        deferredCommit = nil
+        Task { [self] in  // isolated to this actor: only the commit itself runs elsewhere
+            do {
+                try await journal.commit(batch)
+                committed(ticket)
+            } catch {
+                commitFailed(error, ticket)
             }
         }
     }
@@ -69,7 +77,7 @@ extension Execution {
 
     /// A commit is durable: release what waited for it, report its events and figures, and
     /// announce the end if it carried the final status.
-    private func committed(_ ticket: CommitPipeline.Ticket) {
+    func committed(_ ticket: CommitPipeline.Ticket) {
         pipeline.committed()
         committedCounters = ticket.counters
         release(ticket.releases)
@@ -81,12 +89,16 @@ extension Execution {
         if !fresh.events.isEmpty || !fresh.messages.isEmpty { publish(events: fresh.events, messages: fresh.messages) }
         scheduleCommit()
         wakeDrainWaiters()
-        wakeDriver()
+        // A worker that wrote the commit takes the next ready task itself; the driver is needed
+        // only for more, or for the end.
+        if !deferringCommits || scheduler.readyCount > 1 || scheduler.isFinished || pendingStop != nil {
+            wakeDriver()
+        }
     }
 
     /// A commit failed: the execution cannot be durable any more, so it stops with `STORE_ERROR`.
     /// What was committed before stays committed and reported; the rest is never reported.
-    private func commitFailed(_ error: any Error, _ ticket: CommitPipeline.Ticket) {
+    func commitFailed(_ error: any Error, _ ticket: CommitPipeline.Ticket) {
         let failure = ExecutionError(
             code: "STORE_ERROR",
             message: "the execution's record could not be written (\(error)); it stopped here, and what was "

@@ -82,34 +82,65 @@ extension Execution {
         }
     }
 
-    /// One worker: runs attempts until no task is ready for it.
+    /// One worker: runs attempts until no task is ready for it, and performs the commits it is
+    /// handed meanwhile.
     nonisolated func work(epoch workerEpoch: Int) async {
-        var report: (index: Int, outcome: AttemptOutcome)?
-        while let job = await nextJob(after: report, epoch: workerEpoch) {
-            let outcome = await runJob(job)
-            report = (job.index, outcome)
+        var report: WorkerReport?
+        while true {
+            switch await nextStep(after: report, epoch: workerEpoch) {
+            case .run(let job):
+                report = .attempt(job.index, await runJob(job))
+            case .commit(let batch, let ticket, let journal):
+                do {
+                    try await journal.commit(batch)
+                    report = .committed(ticket, nil)
+                } catch {
+                    report = .committed(ticket, error)
+                }
+            case .stop:
+                return
+            }
         }
     }
 
-    /// Records how the worker's last attempt ended and hands it the next ready task, or `nil` to stop.
-    func nextJob(after report: (index: Int, outcome: AttemptOutcome)?, epoch workerEpoch: Int) -> AttemptJob? {
-        if let report {
-            let now = endAttempt(report.index)
+    /// Records what the worker did last and hands it its next step: the next ready task; else a
+    /// commit that is due (a worker with nothing to run writes it itself, which spares a chain of
+    /// tasks a task and two thread wake-ups per commit); else `stop`.
+    func nextStep(after report: WorkerReport?, epoch workerEpoch: Int) -> WorkerStep {
+        deferringCommits = true
+        switch report {
+        case .attempt(let index, let outcome):
+            let now = endAttempt(index)
             if workerEpoch == epoch, !status.isFinal {
-                handleOutcome(report.index, report.outcome, at: now)
+                handleOutcome(index, outcome, at: now)
             }
+        case .committed(let ticket, nil):
+            committed(ticket)
+        case .committed(let ticket, let error?):
+            commitFailed(error, ticket)
+        case nil:
+            break
         }
-        guard workerEpoch == epoch, status == .running, stopping == nil, pendingStop == nil,
+        var job: AttemptJob?
+        if workerEpoch == epoch, status == .running, stopping == nil, pendingStop == nil,
             workers <= scheduler.maxConcurrency, let index = scheduler.startNext()
-        else {
-            workers -= 1
-            wakeDriver()
-            return nil
+        {
+            job = prepareAttempt(index)
         }
-        let job = prepareAttempt(index)
-        if scheduler.readyCount > 0 && workers < scheduler.maxConcurrency { wakeDriver() }
-        if pendingStop != nil || scheduler.isFinished { wakeDriver() }
-        return job
+        deferringCommits = false
+        if let job {
+            startDeferredCommit()  // this worker runs an attempt: the commit runs beside it
+            if scheduler.readyCount > 0 && workers < scheduler.maxConcurrency { wakeDriver() }
+            if pendingStop != nil || scheduler.isFinished { wakeDriver() }
+            return .run(job)
+        }
+        if let commit = deferredCommit, let journal {
+            deferredCommit = nil
+            return .commit(commit.batch, commit.ticket, journal)
+        }
+        workers -= 1
+        wakeDriver()
+        return .stop
     }
 
     /// Queues a control event for the driver and wakes it.
@@ -191,8 +222,14 @@ extension Execution {
     }
 
     /// Ends the execution with a final status.
-    func finalize(_ final: ExecutionStatus) {
+    func finalize(_ reached: ExecutionStatus) {
         guard !status.isFinal else { return }
+        // After a failed commit no end is durable: the execution ends with the failure to record it.
+        var final = reached
+        if let failure = pipeline.failure {
+            final = .failed
+            error = failure
+        }
         let now = clock.now()
         counters.endPause(at: now)
         status = final
@@ -267,6 +304,24 @@ extension Execution {
             }
         }
     }
+}
+
+/// What a worker reports when it asks for its next step.
+enum WorkerReport: Sendable {
+    /// How the attempt of the task at this index ended.
+    case attempt(Int, AttemptOutcome)
+    /// The commit it was handed is durable (no error) or failed.
+    case committed(CommitPipeline.Ticket, (any Error)?)
+}
+
+/// What a worker does next.
+enum WorkerStep: Sendable {
+    /// Run this attempt.
+    case run(AttemptJob)
+    /// Write this batch to the journal.
+    case commit(JournalBatch, CommitPipeline.Ticket, any ExecutionJournal)
+    /// Leave: nothing to do.
+    case stop
 }
 
 /// One attempt handed to a worker.

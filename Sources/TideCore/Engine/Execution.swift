@@ -60,6 +60,10 @@ actor Execution {
     let journal: (any ExecutionJournal)?
     let resumePoint: ResumePoint?
     var pipeline = CommitPipeline()
+    /// Set while a worker's call runs: a commit that falls due then is held in ``deferredCommit``.
+    var deferringCommits = false
+    /// A commit held for the worker whose call made it due.
+    var deferredCommit: (batch: JournalBatch, ticket: CommitPipeline.Ticket)?
 
     init(
         id: String, plan: ExecutionPlan, graph: PlanGraph, clock: EngineClock, recovery: RecoveryRegistry,
