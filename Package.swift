@@ -106,7 +106,6 @@ let package = Package(
         .testTarget(
             name: "TideLuaTests",
             dependencies: ["Tide", "TideTesting", "tide", .product(name: "GRDB", package: "GRDB.swift")],
-            exclude: ["Plans"],
             swiftSettings: strictSettings
         ),
         .testTarget(
