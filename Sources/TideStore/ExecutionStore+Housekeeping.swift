@@ -1,6 +1,6 @@
 public import Foundation
 import GRDB
-public import TideCore
+import TideCore
 
 extension ExecutionStore {
     // MARK: - Control from other processes

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 import GRDB
 import Synchronization
-public import TideCore
+import TideCore
 
 /// What claiming an execution gave this process.
 public struct ExecutionClaim: Sendable, Hashable {

@@ -103,7 +103,7 @@ struct CrashTests {
     static func attack(seed: Int) throws {
         let folder = try temporaryFolder()
         let evidence = folder.appendingPathComponent("evidence").path
-        FileManager.default.createFile(atPath: evidence, contents: nil)
+        _ = FileManager.default.createFile(atPath: evidence, contents: nil)
         let planFile = folder.appendingPathComponent("attack.lua").path
         try Self.plan(evidence: evidence).write(toFile: planFile, atomically: true, encoding: .utf8)
         var attack = Attack(
@@ -171,7 +171,7 @@ struct CrashTests {
         let folder = try temporaryFolder()
         let evidence = folder.appendingPathComponent("evidence").path
         let marker = folder.appendingPathComponent("fixed").path
-        FileManager.default.createFile(atPath: evidence, contents: nil)
+        _ = FileManager.default.createFile(atPath: evidence, contents: nil)
         let plan = try writePlan(
             """
             local EVIDENCE = [=[read -r s < /proc/$PPID/stat; set -- $s; shift 21; echo "$PPID:$1" >> "\(evidence)"]=]
@@ -188,7 +188,7 @@ struct CrashTests {
         let database = folder.appendingPathComponent("tide.db").path
         #expect(try TideProcess.run(["run", plan, "--quiet", "--no-recovery"], database: database).status == 1)
         let id = try #require(try ExecutionStore(path: database).recentExecutions().first?.id)
-        FileManager.default.createFile(atPath: marker, contents: nil)
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
         let before = Set(try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n"))
         let racers = try (0..<4).map { _ in
             try TideProcess.start(["resume", id, "--quiet", "--no-recovery"], database: database)
