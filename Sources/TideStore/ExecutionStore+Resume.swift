@@ -74,17 +74,34 @@ extension ExecutionStore {
         }
     }
 
-    /// Forgets the outcomes of tasks not in `keeping` and sets the task states, for a restore:
-    /// a later resume then starts from the checkpoint, not from what ran after it.
-    public func rewind(_ id: String, keeping completed: Set<String>, states: [String: JSONValue]) throws(StoreError) {
+    /// Rolls an execution's record back to a checkpoint, in one transaction, for `tide restore`:
+    /// tasks not in `keeping` lose their outcome and result, every task's state and the variables
+    /// become the checkpoint's; a later resume then starts from the checkpoint, not from what ran
+    /// after it.
+    public func rewind(
+        _ id: String, keeping completed: Set<String>, states: [String: JSONValue], variables: [String: JSONValue]
+    ) throws(StoreError) {
         try write { db in
-            let taskIds = try String.fetchAll(
-                db, sql: "SELECT taskId FROM tasks WHERE executionId = ?", arguments: [id])
-            for taskId in taskIds where !completed.contains(taskId) {
+            try Self.rewind(id, JournalBatch.Rewind(keeping: completed, states: states), in: db)
+            try db.execute(
+                sql: "UPDATE executions SET variables = ? WHERE id = ?", arguments: [JSONText.encode(variables), id])
+        }
+    }
+
+    /// Applies a rollback to the `tasks` rows of an execution.
+    static func rewind(_ id: String, _ rewind: JournalBatch.Rewind, in db: Database) throws {
+        let taskIds = try String.fetchAll(db, sql: "SELECT taskId FROM tasks WHERE executionId = ?", arguments: [id])
+        for taskId in taskIds {
+            let state = rewind.states[taskId].map(JSONText.encode)
+            if rewind.keeping.contains(taskId) {
+                try db.execute(
+                    sql: "UPDATE tasks SET state = ? WHERE executionId = ? AND taskId = ?",
+                    arguments: [state, id, taskId])
+            } else {
                 try db.execute(
                     sql:
                         "UPDATE tasks SET outcome = NULL, result = NULL, state = ? WHERE executionId = ? AND taskId = ?",
-                    arguments: [states[taskId].map(JSONText.encode), id, taskId])
+                    arguments: [state, id, taskId])
             }
         }
     }

@@ -188,6 +188,7 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
     private func apply(_ batch: JournalBatch, to db: Database) throws {
         let id = batch.executionId
         try checkOwnership(id, db)
+        if let rewind = batch.rewind { try Self.rewind(id, rewind, in: db) }
         if !batch.events.isEmpty {
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO events (executionId, seq, type, timestamp, taskId, description, data) "

@@ -28,7 +28,10 @@ struct RestoreCommand: AsyncParsableCommand {
         point.taskStates = checkpoint.state.taskStates
         point.variables = checkpoint.state.variables
         point.source = "checkpoint \(checkpoint.id)"
-        try failing { try store.rewind(execution.id, keeping: Set(point.completed.keys), states: point.taskStates) }
+        try failing {
+            try store.rewind(
+                execution.id, keeping: Set(point.completed.keys), states: point.taskStates, variables: point.variables)
+        }
         try await continuing.run(loaded, execution, from: point, in: store)
     }
 }

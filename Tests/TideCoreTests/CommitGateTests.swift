@@ -72,6 +72,70 @@ struct CommitGateTests {
         #expect(try await engine.getStatus(id) == .failed)
     }
 
+    /// A plan whose task `c` always fails with `AGAIN` after `a` checkpointed.
+    private func restoringPlan() -> ExecutionPlan {
+        ExecutionPlan(
+            id: "p",
+            tasks: [
+                PlanTask(id: "a") { ctx in
+                    _ = try await ctx.checkpoint(metadata: [:])
+                    return 1
+                },
+                PlanTask(id: "b", dependencies: ["a"]) { _ in 2 },
+                PlanTask(id: "c", dependencies: ["b"]) { _ in throw ExecutionError(code: "AGAIN", message: "again") },
+            ])
+    }
+
+    @Test func checkpointRestore_countsDecisionsAcrossRestores_soACappedStrategyEnds() async throws {
+        let engine = DefaultExecutionEngine()
+        let decisions = Counter()
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "restore", applicableErrors: ["AGAIN"]) { context in
+                _ = await decisions.increment("asked")
+                if context.attempt >= 3 { throw RecoveryDeclined() }
+                return RecoveryResult(success: true, action: .checkpointRestore, message: "back")
+            })
+        let result = try await engine.execute(restoringPlan())
+        #expect(result.status == .failed)
+        #expect(await decisions.values["asked"] == 4, "three restores, then the strategy declines")
+    }
+
+    @Test func cancel_duringEndlessRestores_isAcceptedAndEndsTheExecution() async throws {
+        let engine = DefaultExecutionEngine(configuration: EngineConfiguration(maxRecoveryAttempts: 1_000_000))
+        let decisions = Counter()
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "restore", applicableErrors: ["AGAIN"]) { _ in
+                _ = await decisions.increment("asked")
+                return RecoveryResult(success: true, action: .checkpointRestore, message: "back")
+            })
+        let id = try await engine.start(restoringPlan())
+        for _ in 0..<1_000_000 where (await decisions.values["asked"] ?? 0) < 5 { await Task.yield() }
+        try await engine.cancel(id)  // accepted while a restore is under way, too
+        let result = try await engine.result(of: id)
+        #expect(result.status == .cancelled)
+    }
+
+    @Test func checkpointRestore_withAJournal_recordsTheRollback() async throws {
+        let journal = RecordingJournal()
+        let engine = DefaultExecutionEngine(journal: journal)
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "restore", applicableErrors: ["AGAIN"]) { context in
+                if context.attempt >= 1 { throw RecoveryDeclined() }
+                return RecoveryResult(success: true, action: .checkpointRestore, message: "back")
+            })
+        let result = try await engine.execute(restoringPlan())
+        #expect(result.status == .failed)
+        let rewinds = journal.batches.compactMap(\.rewind)
+        // The checkpoint was taken inside `a`, before anything completed.
+        #expect(rewinds == [JournalBatch.Rewind(keeping: [], states: [:])])
+        // The rollback is committed before anything of the new epoch.
+        let position = try #require(journal.batches.firstIndex { $0.rewind != nil })
+        let restarted = journal.batches[position...].flatMap(\.events).contains {
+            $0.type == .taskStarted && $0.taskId == "b"
+        }
+        #expect(restarted, "b runs again after the rollback")
+    }
+
     @Test func retry_withAJournal_startsOnlyAfterTheFailedAttemptIsCommitted() async throws {
         let journal = RecordingJournal()
         let engine = DefaultExecutionEngine(journal: journal)

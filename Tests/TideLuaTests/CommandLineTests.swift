@@ -20,93 +20,114 @@ struct CommandLineTests {
     }
 
     @Test(arguments: examples)
-    func run_whenExamplePlanRuns_completesAndPrintsTheSummary(name: String) throws {
-        let run = try TideProcess.run(["run", "scripts/plans/\(name)"])
-        #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
-        #expect(run.stdout.contains("EXECUTION_STARTED"))
-        #expect(run.stdout.contains("Metrics analysis: plan"))
-        #expect(run.stdout.contains("status       COMPLETED"))
-        for label in ["duration", "efficiency", "cost", "quality", "success rate", "throughput", "error rate"] {
-            #expect(run.stdout.contains("  \(label)"), "the summary has no \(label)")
+    func run_whenExamplePlanRuns_completesAndPrintsTheSummary(name: String) async throws {
+        try await offThePool {
+            let run = try TideProcess.run(["run", "scripts/plans/\(name)"])
+            #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+            #expect(run.stdout.contains("EXECUTION_STARTED"))
+            #expect(run.stdout.contains("Metrics analysis: plan"))
+            #expect(run.stdout.contains("status       COMPLETED"))
+            for label in ["duration", "efficiency", "cost", "quality", "success rate", "throughput", "error rate"] {
+                #expect(run.stdout.contains("  \(label)"), "the summary has no \(label)")
+            }
         }
     }
 
-    @Test func run_whenJsonIsAsked_printsOneObjectPerLineAndTheResultLast() throws {
-        let run = try TideProcess.run(["run", "scripts/plans/quickstart.lua", "--json"])
-        #expect(run.status == 0)
-        let lines = run.stdout.split(separator: "\n")
-        let objects = try lines.map { try JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
-        let first = try #require(objects.first?["execution"], "the first line says which execution it is")
-        #expect(first["planId"] == "quickstart")
-        #expect(first["executionId"]?.stringValue?.count == 36)
-        #expect(first["store"]?.stringValue?.hasSuffix("tide.db") == true)
-        #expect(objects.dropFirst().dropLast().allSatisfy { $0["event"] != nil || $0["message"] != nil })
-        let started = objects.compactMap { $0["event"] }.first
-        #expect(started?["data"]?["executionId"] == first["executionId"], "EXECUTION_STARTED carries the id")
-        let result = try #require(objects.last?["result"])
-        #expect(result["status"] == "COMPLETED")
-        #expect(result["result"]?["report"] == "hello: 84 rows")
-        let eventIds = objects.compactMap { $0["event"]?["id"]?.stringValue }.compactMap(Int.init)
-        #expect(eventIds == Array(1...eventIds.count), "every event once, in order")
-    }
-
-    @Test func run_whenATaskFailsForGood_exitsOne() throws {
-        let plan = try writePlan(#"return { tasks = { { id = "t", run = function() error("broken") end } } }"#)
-        let run = try TideProcess.run(["run", plan])
-        #expect(run.status == 1)
-        #expect(run.stdout.contains("plan.lua:1: broken"))
-        #expect(run.stdout.contains("status       FAILED"))
-    }
-
-    @Test func run_whenPlanIsInvalid_exitsTwoAndListsEveryProblem() throws {
-        let plan = try writePlan(
-            #"return { tasks = { { id = "a", after = "b", run = function() end }, { id = "c", timeout = "soon", run = function() end } } }"#
-        )
-        let run = try TideProcess.run(["run", plan])
-        #expect(run.status == 2)
-        #expect(run.stderr.contains("2 problems, nothing was run"))
-        #expect(run.stderr.contains("plan.lua:1: task 'a' depends on 'b'"))
-        #expect(run.stderr.contains("task 'c': timeout: \"soon\""))
-    }
-
-    @Test func run_whenVariablesAndConcurrencyAreGiven_tasksSeeThem() throws {
-        let plan = try writePlan(
-            #"return { tasks = { { id = "t", run = function(ctx) return { ctx.vars.n + 1, ctx.vars.name } end } } }"#)
-        let run = try TideProcess.run(["run", plan, "--var", "n=41", "--var", "name=x", "--concurrency", "2", "--json"])
-        #expect(run.status == 0)
-        #expect(run.stdout.contains(#""result":{"t":[42,"x"]}"#))
-    }
-
-    @Test func run_whenInterrupted_cancelsGracefullyAndExits130() throws {
-        let plan = try writePlan(#"return { tasks = { { id = "wait", run = function() tide.sleep(300) end } } }"#)
-        let run = try TideProcess.run(["run", plan]) { process, output in
-            guard try output.expect("TASK_STARTED", from: process) else { return }
-            kill(process.processIdentifier, SIGINT)
+    @Test func run_whenJsonIsAsked_printsOneObjectPerLineAndTheResultLast() async throws {
+        try await offThePool {
+            let run = try TideProcess.run(["run", "scripts/plans/quickstart.lua", "--json"])
+            #expect(run.status == 0)
+            let lines = run.stdout.split(separator: "\n")
+            let objects = try lines.map { try JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
+            let first = try #require(objects.first?["execution"], "the first line says which execution it is")
+            #expect(first["planId"] == "quickstart")
+            #expect(first["executionId"]?.stringValue?.count == 36)
+            #expect(first["store"]?.stringValue?.hasSuffix("tide.db") == true)
+            #expect(objects.dropFirst().dropLast().allSatisfy { $0["event"] != nil || $0["message"] != nil })
+            let started = objects.compactMap { $0["event"] }.first
+            #expect(started?["data"]?["executionId"] == first["executionId"], "EXECUTION_STARTED carries the id")
+            let result = try #require(objects.last?["result"])
+            #expect(result["status"] == "COMPLETED")
+            #expect(result["result"]?["report"] == "hello: 84 rows")
+            let eventIds = objects.compactMap { $0["event"]?["id"]?.stringValue }.compactMap(Int.init)
+            #expect(eventIds == Array(1...eventIds.count), "every event once, in order")
         }
-        #expect(run.status == 130)
-        #expect(run.stdout.contains("EXECUTION_CANCELLED"))
-        #expect(run.stdout.contains("status       CANCELLED"))
     }
 
-    @Test func validate_whenPlanIsValid_printsOkAndTheTaskCount() throws {
-        let run = try TideProcess.run(["validate", "scripts/plans/fanout.lua"])
-        #expect(run.status == 0)
-        #expect(run.stdout == "ok: plan 'fanout' has 9 tasks\n")
+    @Test func run_whenATaskFailsForGood_exitsOne() async throws {
+        try await offThePool {
+            let plan = try writePlan(#"return { tasks = { { id = "t", run = function() error("broken") end } } }"#)
+            let run = try TideProcess.run(["run", plan])
+            #expect(run.status == 1)
+            #expect(run.stdout.contains("plan.lua:1: broken"))
+            #expect(run.stdout.contains("status       FAILED"))
+        }
     }
 
-    @Test func validate_whenPlanIsInvalid_exitsTwo() throws {
-        let plan = try writePlan(#"return { tasks = { { id = "a" } } }"#)
-        let run = try TideProcess.run(["validate", plan])
-        #expect(run.status == 2)
-        #expect(run.stderr.contains("has no run function"))
+    @Test func run_whenPlanIsInvalid_exitsTwoAndListsEveryProblem() async throws {
+        try await offThePool {
+            let plan = try writePlan(
+                #"return { tasks = { { id = "a", after = "b", run = function() end }, { id = "c", timeout = "soon", run = function() end } } }"#
+            )
+            let run = try TideProcess.run(["run", plan])
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("2 problems, nothing was run"))
+            #expect(run.stderr.contains("plan.lua:1: task 'a' depends on 'b'"))
+            #expect(run.stderr.contains("task 'c': timeout: \"soon\""))
+        }
     }
 
-    @Test func graph_printsTheDagInDot() throws {
-        let run = try TideProcess.run(["graph", "scripts/plans/quickstart.lua"])
-        #expect(run.status == 0)
-        #expect(run.stdout.hasPrefix("digraph \"quickstart\" {"))
-        #expect(run.stdout.contains(#""extract" -> "transform";"#))
-        #expect(run.stdout.contains(#""transform" -> "report";"#))
+    @Test func run_whenVariablesAndConcurrencyAreGiven_tasksSeeThem() async throws {
+        try await offThePool {
+            let plan = try writePlan(
+                #"return { tasks = { { id = "t", run = function(ctx) return { ctx.vars.n + 1, ctx.vars.name } end } } }"#
+            )
+            let run = try TideProcess.run([
+                "run", plan, "--var", "n=41", "--var", "name=x", "--concurrency", "2", "--json",
+            ])
+            #expect(run.status == 0)
+            #expect(run.stdout.contains(#""result":{"t":[42,"x"]}"#))
+        }
+    }
+
+    @Test func run_whenInterrupted_cancelsGracefullyAndExits130() async throws {
+        try await offThePool {
+            let plan = try writePlan(#"return { tasks = { { id = "wait", run = function() tide.sleep(300) end } } }"#)
+            let run = try TideProcess.run(["run", plan]) { process, output in
+                guard try output.expect("TASK_STARTED", from: process) else { return }
+                kill(process.processIdentifier, SIGINT)
+            }
+            #expect(run.status == 130)
+            #expect(run.stdout.contains("EXECUTION_CANCELLED"))
+            #expect(run.stdout.contains("status       CANCELLED"))
+        }
+    }
+
+    @Test func validate_whenPlanIsValid_printsOkAndTheTaskCount() async throws {
+        try await offThePool {
+            let run = try TideProcess.run(["validate", "scripts/plans/fanout.lua"])
+            #expect(run.status == 0)
+            #expect(run.stdout == "ok: plan 'fanout' has 9 tasks\n")
+        }
+    }
+
+    @Test func validate_whenPlanIsInvalid_exitsTwo() async throws {
+        try await offThePool {
+            let plan = try writePlan(#"return { tasks = { { id = "a" } } }"#)
+            let run = try TideProcess.run(["validate", plan])
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("has no run function"))
+        }
+    }
+
+    @Test func graph_printsTheDagInDot() async throws {
+        try await offThePool {
+            let run = try TideProcess.run(["graph", "scripts/plans/quickstart.lua"])
+            #expect(run.status == 0)
+            #expect(run.stdout.hasPrefix("digraph \"quickstart\" {"))
+            #expect(run.stdout.contains(#""extract" -> "transform";"#))
+            #expect(run.stdout.contains(#""transform" -> "report";"#))
+        }
     }
 }
 

@@ -167,64 +167,69 @@ struct CrashTests {
 
     /// Four resumers of a failed execution, started at once: one runs it, the others are refused
     /// with 75 having run nothing (a failed execution's status says nothing about its owner).
-    @Test func resumersRacing_aFailedExecution_oneRuns_theOthersExit75() throws {
-        let folder = try temporaryFolder()
-        let evidence = folder.appendingPathComponent("evidence").path
-        let marker = folder.appendingPathComponent("fixed").path
-        _ = FileManager.default.createFile(atPath: evidence, contents: nil)
-        let plan = try writePlan(
-            """
-            local EVIDENCE = [=[read -r s < /proc/$PPID/stat; set -- $s; shift 21; echo "$PPID:$1" >> "\(evidence)"]=]
-            local tasks = {}
-            for i = 1, 4 do
-              tasks[i] = { id = "t" .. i, run = function()
-                tide.exec { "sh", "-c", EVIDENCE }
-                if tide.exec { "test", "-e", "\(marker)" }.code ~= 0 then error("not yet") end
-                tide.sleep("300ms")
-              end }
-            end
-            return { failurePolicy = "continue", tasks = tasks }
-            """)
-        let database = folder.appendingPathComponent("tide.db").path
-        #expect(try TideProcess.run(["run", plan, "--quiet", "--no-recovery"], database: database).status == 1)
-        let id = try #require(try ExecutionStore(path: database).recentExecutions().first?.id)
-        _ = FileManager.default.createFile(atPath: marker, contents: nil)
-        let before = Set(try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n"))
-        let racers = try (0..<4).map { _ in
-            try TideProcess.start(["resume", id, "--quiet", "--no-recovery"], database: database)
+    @Test func resumersRacing_aFailedExecution_oneRuns_theOthersExit75() async throws {
+        try await offThePool {
+            let folder = try temporaryFolder()
+            let evidence = folder.appendingPathComponent("evidence").path
+            let marker = folder.appendingPathComponent("fixed").path
+            _ = FileManager.default.createFile(atPath: evidence, contents: nil)
+            let plan = try writePlan(
+                """
+                local EVIDENCE = [=[read -r s < /proc/$PPID/stat; set -- $s; shift 21; echo "$PPID:$1" >> "\(evidence)"]=]
+                local tasks = {}
+                for i = 1, 4 do
+                  tasks[i] = { id = "t" .. i, run = function()
+                    tide.exec { "sh", "-c", EVIDENCE }
+                    if tide.exec { "test", "-e", "\(marker)" }.code ~= 0 then error("not yet") end
+                    tide.sleep("300ms")
+                  end }
+                end
+                return { failurePolicy = "continue", tasks = tasks }
+                """)
+            let database = folder.appendingPathComponent("tide.db").path
+            #expect(try TideProcess.run(["run", plan, "--quiet", "--no-recovery"], database: database).status == 1)
+            let id = try #require(try ExecutionStore(path: database).recentExecutions().first?.id)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
+            let before = Set(try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n"))
+            let racers = try (0..<4).map { _ in
+                try TideProcess.start(["resume", id, "--quiet", "--no-recovery"], database: database)
+            }
+            let identities = racers.map(Self.identity)
+            let outcomes = try racers.map { try $0.wait() }
+            #expect(outcomes.map(\.status).sorted() == [0, 75, 75, 75], "\(outcomes.map(\.stderr))")
+            let after = Set(try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n"))
+            let ranIn = Set(after.subtracting(before).map(String.init))
+            #expect(ranIn.count == 1 && ranIn.isSubset(of: Set(identities)), "bodies ran in \(ranIn)")
         }
-        let identities = racers.map(Self.identity)
-        let outcomes = try racers.map { try $0.wait() }
-        #expect(outcomes.map(\.status).sorted() == [0, 75, 75, 75], "\(outcomes.map(\.stderr))")
-        let after = Set(try String(contentsOfFile: evidence, encoding: .utf8).split(separator: "\n"))
-        let ranIn = Set(after.subtracting(before).map(String.init))
-        #expect(ranIn.count == 1 && ranIn.isSubset(of: Set(identities)), "bodies ran in \(ranIn)")
     }
 
     /// A run whose execution another process takes over stops, reports STORE_ERROR (never the end
     /// it reached on its own), and exits 75.
-    @Test func run_whenAnotherProcessTakesItOver_reportsStoreError_andExits75() throws {
-        let folder = try temporaryFolder()
-        let database = folder.appendingPathComponent("tide.db").path
-        let plan = try writePlan(
-            """
-            local tasks = {}
-            for i = 1, 40 do tasks[i] = { id = "t" .. i, after = i > 1 and { "t" .. (i - 1) } or nil,
-              run = function() tide.sleep("50ms") end } end
-            return { tasks = tasks }
-            """)
-        let run = try TideProcess.run(["run", plan, "--json", "--no-recovery"], database: database) { _, output in
-            _ = output.waitFor("TASK_COMPLETED", count: 2)
-            let queue = try DatabaseQueue(path: database)
-            try queue.write { db in try db.execute(sql: "UPDATE executions SET ownerToken = 'taken', pid = 1") }
+    @Test func run_whenAnotherProcessTakesItOver_reportsStoreError_andExits75() async throws {
+        try await offThePool {
+            let folder = try temporaryFolder()
+            let database = folder.appendingPathComponent("tide.db").path
+            let plan = try writePlan(
+                """
+                local tasks = {}
+                for i = 1, 40 do tasks[i] = { id = "t" .. i, after = i > 1 and { "t" .. (i - 1) } or nil,
+                  run = function() tide.sleep("50ms") end } end
+                return { tasks = tasks }
+                """)
+            let run = try TideProcess.run(["run", plan, "--json", "--no-recovery"], database: database) { _, output in
+                _ = output.waitFor("TASK_COMPLETED", count: 2)
+                let queue = try DatabaseQueue(path: database)
+                try queue.write { db in try db.execute(sql: "UPDATE executions SET ownerToken = 'taken', pid = 1") }
+            }
+            #expect(run.status == 75, "\(run.stderr)")
+            let last = try #require(run.stdout.split(separator: "\n").last)
+            let result = try JSONDecoder().decode([String: JSONValue].self, from: Data(last.utf8))["result"]
+            #expect(result?["status"] == "FAILED")
+            #expect(result?["error"]?["code"] == "STORE_ERROR")
+            #expect(
+                try ExecutionStore(path: database).execution(matching: "").status == .running,
+                "nothing more was written")
         }
-        #expect(run.status == 75, "\(run.stderr)")
-        let last = try #require(run.stdout.split(separator: "\n").last)
-        let result = try JSONDecoder().decode([String: JSONValue].self, from: Data(last.utf8))["result"]
-        #expect(result?["status"] == "FAILED")
-        #expect(result?["error"]?["code"] == "STORE_ERROR")
-        #expect(
-            try ExecutionStore(path: database).execution(matching: "").status == .running, "nothing more was written")
     }
 
     /// Reads the execution id from a run's first line (JSON or text).

@@ -190,6 +190,24 @@ struct OwnershipTests {
         #expect(point.attemptFloor == 2 && point.deaths == 2)
     }
 
+    @Test func commit_withARewind_clearsWhatTheCheckpointDidNotKeep_beforeTheBatchsOwnUpdates() async throws {
+        let store = try ExecutionStore(path: temporaryStorePath())
+        try store.create(stored())
+        var first = batch([ExecutionEvent(id: "1", type: .executionStarted, timestamp: Date(), description: "s")])
+        first.tasks = [
+            "a": TaskUpdate(outcome: .completed, result: 1, state: ["n": 1]),
+            "b": TaskUpdate(outcome: .completed, result: 2, state: ["n": 2]),
+        ]
+        try await store.commit(first)
+        var second = batch([])
+        second.rewind = JournalBatch.Rewind(keeping: ["a"], states: ["a": ["n": 0]])
+        second.tasks = ["c": TaskUpdate(outcome: .completed, result: 3)]
+        try await store.commit(second)
+        let point = try store.lastDurableState(of: "e1")
+        #expect(point.completed == ["a": 1, "c": 3])
+        #expect(point.taskStates["a"] == ["n": 0] && point.taskStates["b"] == nil)
+    }
+
     @Test func claim_raisesTheRecordedDurability_neverLowersIt() throws {
         let path = temporaryStorePath()
         let store = try ExecutionStore(path: path, durability: .power)

@@ -49,6 +49,23 @@ public struct JournalBatch: Sendable {
     public var resourceUsage: [ResourceUsage] = []
     /// The final result (its timeline left empty: the events hold it), once the execution ended.
     public var finalResult: ExecutionResult?
+    /// A rollback to a checkpoint, applied before this batch's task updates: tasks not kept lose
+    /// their outcome and result, and every task's state becomes the checkpoint's.
+    public var rewind: Rewind?
+
+    /// A rollback to a checkpoint (``JournalBatch/rewind``).
+    public struct Rewind: Sendable, Hashable {
+        /// The tasks that stay completed.
+        public var keeping: Set<String>
+        /// The task states of the checkpoint, by task id.
+        public var states: [String: JSONValue]
+
+        /// Creates a rollback.
+        public init(keeping: Set<String>, states: [String: JSONValue]) {
+            self.keeping = keeping
+            self.states = states
+        }
+    }
 
     /// An empty batch.
     public init() {}
@@ -56,7 +73,7 @@ public struct JournalBatch: Sendable {
     /// Whether the batch holds nothing to write.
     public var isEmpty: Bool {
         events.isEmpty && messages.isEmpty && tasks.isEmpty && variables == nil && checkpoints.isEmpty
-            && resourceUsage.isEmpty && finalResult == nil
+            && resourceUsage.isEmpty && finalResult == nil && rewind == nil
     }
 }
 

@@ -191,7 +191,11 @@ extension Execution {
 
     /// Cancels running attempts and waits for them (up to the grace period, except for a restore).
     func beginStopping(_ reason: StopReason, _ group: inout DiscardingTaskGroup) {
-        if case .restore = reason {} else if stopping != nil { return }
+        // Anything replaces a pending restore (a newer restore, a cancel, a failure); a cancel or
+        // a failure under way stays.
+        if let current = stopping {
+            guard case .restore = current else { return }
+        }
         stopping = reason
         let waiters = pauseWaiters
         pauseWaiters.removeAll()

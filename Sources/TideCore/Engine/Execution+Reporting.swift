@@ -58,6 +58,8 @@ extension Execution {
             runningOrder.removeFirst()
         }
         if let first = runningOrder.first { return first.index }
+        // With monitors attached, runningOrder holds every running attempt: none runs.
+        if !monitors.isEmpty { return nil }
         var best: (index: Int, since: Duration)?
         for (index, since) in runningSince.enumerated() {
             guard let since else { continue }

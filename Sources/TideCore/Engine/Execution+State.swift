@@ -57,12 +57,20 @@ extension Execution {
             records[index].result = completed.contains(index) ? (results?[taskId] ?? .null) : nil
             records[index].state = checkpoint.state.taskStates[taskId] ?? .null
             records[index].useFallback = false
-            records[index].recoveries = 0
+            // Recovery decisions keep counting across restores, as across resumes: a strategy's cap
+            // ("restore 3 times") must end a loop of restores.
         }
         variables = checkpoint.state.variables
+        if isJournaling {
+            // The rollback is durable with the next commit: a resume after a crash starts from it.
+            pipeline.batch.rewind = JournalBatch.Rewind(
+                keeping: Set(checkpoint.state.completedTasks), states: checkpoint.state.taskStates)
+            pipeline.batch.variables = variables
+        }
         stopping = nil
         pendingStop = nil
-        cancelRequested = false
+        // A cancel asked for during the restore still holds; one from before an end does not.
+        if status.isFinal { cancelRequested = false }
         error = nil
         firstFailure = nil
         anyTaskFailed = false

@@ -121,7 +121,9 @@ actor Execution {
 
     /// Cancels the execution: running tasks are cancelled and get the grace period to stop.
     func cancel() throws(TideError) {
-        guard !status.isFinal, stopping == nil, !cancelRequested else {
+        var restoring = false
+        if case .restore = stopping { restoring = true }
+        guard !status.isFinal, stopping == nil || restoring, !cancelRequested else {
             throw TideError(
                 .illegalTransition, "cannot cancel execution '\(id)': it is already \(status.rawValue) or stopping",
                 executionId: id)
