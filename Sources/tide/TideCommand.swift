@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `tide`: runs execution plans written in Lua.
 @main
 struct TideCommand: AsyncParsableCommand {
@@ -14,4 +18,12 @@ struct TideCommand: AsyncParsableCommand {
             CheckpointsCommand.self, RestoreCommand.self, PruneCommand.self, StrategiesCommand.self, AlertsCommand.self,
         ]
     )
+
+    /// Runs the command. SIGPIPE is ignored first: a reader that goes away (`tide run … | head`)
+    /// or a child that stops reading its input must not kill the process and abandon the
+    /// execution; writes to a closed pipe fail with EPIPE instead, and the run goes on to its end.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
 }

@@ -257,11 +257,12 @@ enum TideProcess {
         }
     }
 
-    /// Starts `tide` with `arguments`; the store is `database` (a fresh temporary file by default).
-    static func start(_ arguments: [String], database: String? = nil) throws -> Running {
+    /// Starts `tide` (or `executable`) with `arguments`; the store is `database` (a fresh temporary
+    /// file by default).
+    static func start(_ arguments: [String], database: String? = nil, executable: URL? = nil) throws -> Running {
         let folder = try temporaryFolder()
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = executable ?? Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = repositoryRoot
         var environment = ProcessInfo.processInfo.environment
@@ -281,9 +282,10 @@ enum TideProcess {
 
     /// Runs `tide` with `arguments` to its end; `during` runs while it runs.
     static func run(
-        _ arguments: [String], database: String? = nil, during: ((Process, Output) throws -> Void)? = nil
+        _ arguments: [String], database: String? = nil, executable: URL? = nil,
+        during: ((Process, Output) throws -> Void)? = nil
     ) throws -> Outcome {
-        let running = try start(arguments, database: database)
+        let running = try start(arguments, database: database, executable: executable)
         try during?(running.process, running.output)
         return try running.wait()
     }

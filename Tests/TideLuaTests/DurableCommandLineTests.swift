@@ -197,6 +197,29 @@ struct DurableCommandLineTests {
         }
     }
 
+    @Test func run_whenItsReaderGoesAway_goesOnToItsEnd() async throws {
+        try await offThePool {
+            let workspace = try Workspace()
+            let plan = try writePlan(
+                """
+                local tasks = {}
+                for i = 1, 30 do tasks[i] = { id = "t" .. i, run = function() tide.sleep("5ms") end } end
+                return { concurrency = 2, tasks = tasks }
+                """)
+            // `head -1` exits after the first line: every later write of tide meets a closed pipe.
+            let shell = try TideProcess.run(
+                [
+                    "-c", #""$0" run "$1" --json --no-recovery | head -1 >/dev/null; exit 0"#,
+                    TideProcess.executable.path, plan,
+                ],
+                database: workspace.database, executable: URL(fileURLWithPath: "/bin/sh"))
+            #expect(shell.status == 0)
+            let execution = try workspace.onlyExecution()
+            #expect(execution.status == .completed, "a reader that left did not stop the run")
+            #expect(execution.owner == nil, "the run ended and gave the execution up")
+        }
+    }
+
     @Test func prune_whenExecutionsEnded_deletesThem() async throws {
         try await offThePool {
             let workspace = try Workspace()
