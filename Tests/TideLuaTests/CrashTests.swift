@@ -271,6 +271,7 @@ struct CrashTests {
         case .afterCompletions(let count):
             _ = running.output.waitFor("TASK_COMPLETED", count: count)
         case .afterDelay(let milliseconds):
+            // Not a wait for something: the kill lands at a random instant, start-up included.
             usleep(useconds_t(milliseconds * 1000))
         case .atFirstLine:
             _ = running.output.wait(on: 0) { $0.contains("\n") }

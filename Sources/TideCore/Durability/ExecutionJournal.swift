@@ -1,8 +1,11 @@
 /// Where an execution's durable record goes: the engine hands it every change in batches.
 ///
 /// With a journal, the engine keeps this contract: a task's completion, its result and its state
-/// are committed before any task that depends on it starts, and an event reaches monitors only
-/// once it is committed. Commits are grouped: while one commit runs, the next batch gathers
+/// are committed before any task that depends on it starts, a failed attempt before the task's
+/// next attempt, and nothing — event, message, figure, status or result — is reported before it
+/// is committed. A journal may be called from any task, one commit at a time; it may write on the
+/// calling thread (the engine hands a commit to a worker that has nothing else to do). Commits are
+/// grouped: while one commit runs, the next batch gathers
 /// everything that happens meanwhile, so a busy execution writes many events per transaction.
 /// Changes nothing waits for (a task started, a message) gather for at most a few milliseconds;
 /// a completion is committed at once. `TideStore`'s SQLite store is the journal the `tide` tool uses;
