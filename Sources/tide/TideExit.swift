@@ -24,7 +24,7 @@ enum TideExit {
     static let owned: Int32 = 75
     /// A configuration problem (stdlib not found, a bad scripts folder, broken scripts).
     static let configuration: Int32 = 78
-    /// Cancelled by Ctrl-C.
+    /// Cancelled by Ctrl-C (SIGINT) or SIGTERM.
     static let interrupted: Int32 = 130
 
     /// The table, for `--help`.
@@ -32,7 +32,7 @@ enum TideExit {
         Exit codes: 0 completed (or done as asked), 1 the execution failed, 2 invalid plan, 3 cancelled \
         by a control command, 4 the execution's state does not allow the request, 64 bad usage, 66 an \
         input is missing or unreadable, 73 the store cannot be created or written, 75 the execution is \
-        owned by another live process, 78 configuration problem, 130 cancelled by Ctrl-C.
+        owned by another live process, 78 configuration problem, 130 cancelled by Ctrl-C or SIGTERM.
         """
 
     /// The code for a store error.

@@ -100,6 +100,19 @@ struct CommitGateTests {
         #expect(await decisions.values["asked"] == 4, "three restores, then the strategy declines")
     }
 
+    @Test func recovery_whenTheEnginesLimitIsReached_saysSo() async throws {
+        let engine = DefaultExecutionEngine(configuration: EngineConfiguration(maxRecoveryAttempts: 3))
+        engine.addRecoveryStrategy(
+            ScriptedStrategy(id: "restore", applicableErrors: ["AGAIN"]) { _ in
+                RecoveryResult(success: true, action: .checkpointRestore, message: "back")
+            })
+        let id = try await engine.start(restoringPlan())
+        let result = try await engine.result(of: id)
+        #expect(result.status == .failed)
+        let messages = try await engine.messages(of: id).map(\.message)
+        #expect(messages.contains("task 'c' reached the recovery limit (3 decisions): it fails for good"))
+    }
+
     @Test func cancel_duringEndlessRestores_isAcceptedAndEndsTheExecution() async throws {
         let engine = DefaultExecutionEngine(configuration: EngineConfiguration(maxRecoveryAttempts: 1_000_000))
         let decisions = Counter()
@@ -126,8 +139,14 @@ struct CommitGateTests {
         let result = try await engine.execute(restoringPlan())
         #expect(result.status == .failed)
         let rewinds = journal.batches.compactMap(\.rewind)
-        // The checkpoint was taken inside `a`, before anything completed.
-        #expect(rewinds == [JournalBatch.Rewind(keeping: [], states: [:])])
+        // The checkpoint was taken inside `a`, before anything completed: once with the decision,
+        // once when the restore is applied.
+        #expect(
+            rewinds == [JournalBatch.Rewind(keeping: [], states: [:]), JournalBatch.Rewind(keeping: [], states: [:])])
+        let decision = journal.batches.first {
+            $0.events.contains { $0.type == .recoveryInitiated && $0.data?["strategyId"] != nil }
+        }
+        #expect(decision?.rewind != nil, "a crash right after the decision still resumes from the checkpoint")
         // The rollback is committed before anything of the new epoch.
         let position = try #require(journal.batches.firstIndex { $0.rewind != nil })
         let restarted = journal.batches[position...].flatMap(\.events).contains {

@@ -212,7 +212,9 @@ extension Execution {
 
     /// Asks the first applicable strategy (in registration order) what to do about a failure.
     private nonisolated func decide(_ failure: ExecutionError, index: Int, recoveries: Int) async -> RecoveryDecision {
-        guard recoveries < configuration.maxRecoveryAttempts else { return .none }
+        guard recoveries < configuration.maxRecoveryAttempts else {
+            return recovery.strategies(for: failure.code).isEmpty ? .none : .limitReached
+        }
         let candidates = recovery.strategies(for: failure.code)
         guard !candidates.isEmpty else { return .none }
         let context = await recoveryContext(for: failure, attempt: recoveries)
@@ -317,8 +319,20 @@ extension Execution {
         case .strategyFailed(let recoveryError):
             record(.recoveryInitiated, recoveryError.message, taskId: taskId, data: ["success": false])
             failForGood(index, recoveryError)
+        case .limitReached:
+            log(
+                .warning,
+                "task '\(taskId)' reached the recovery limit (\(configuration.maxRecoveryAttempts) decisions): "
+                    + "it fails for good", taskId: taskId, context: ["code": .string(failure.code)])
+            failForGood(index, failure)
         case .decided(let result, let strategyId, let version):
             records[index].recoveries += 1
+            if result.action == .checkpointRestore, isJournaling, let checkpoint = checkpoints.last {
+                // The rollback is journaled with the decision itself, so that a crash before the
+                // restore is applied still resumes from the checkpoint (set before the decision is
+                // recorded: recording may start the commit that carries it).
+                journalRollback(to: checkpoint)
+            }
             var data: [String: JSONValue] = [
                 "strategyId": .string(strategyId), "action": .string(result.action.rawValue),
                 "success": .bool(result.success), "message": .string(result.message),

@@ -36,6 +36,18 @@ extension Execution {
         return checkpoint
     }
 
+    /// Puts a rollback to `checkpoint` into the next batch: tasks it does not keep lose their
+    /// outcome (also updates of them gathered in this batch), states and variables become its own.
+    func journalRollback(to checkpoint: ExecutionCheckpoint) {
+        guard isJournaling else { return }
+        let kept = Set(checkpoint.state.completedTasks)
+        pipeline.batch.rewind = JournalBatch.Rewind(keeping: kept, states: checkpoint.state.taskStates)
+        pipeline.batch.variables = checkpoint.state.variables
+        for (taskId, update) in pipeline.batch.tasks where !kept.contains(taskId) && update.outcome != nil {
+            pipeline.batch.tasks[taskId] = nil
+        }
+    }
+
     /// Whether the execution can go back to a checkpoint now.
     func canRestore() -> Bool { status != .pending && status != .completed }
 
@@ -61,12 +73,8 @@ extension Execution {
             // ("restore 3 times") must end a loop of restores.
         }
         variables = checkpoint.state.variables
-        if isJournaling {
-            // The rollback is durable with the next commit: a resume after a crash starts from it.
-            pipeline.batch.rewind = JournalBatch.Rewind(
-                keeping: Set(checkpoint.state.completedTasks), states: checkpoint.state.taskStates)
-            pipeline.batch.variables = variables
-        }
+        // The rollback is durable with the next commit: a resume after a crash starts from it.
+        journalRollback(to: checkpoint)
         stopping = nil
         pendingStop = nil
         // A cancel asked for during the restore still holds; one from before an end does not.

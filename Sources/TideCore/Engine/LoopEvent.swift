@@ -26,8 +26,11 @@ enum AttemptOutcome: Sendable {
 
 /// The answer of recovery to one failure.
 enum RecoveryDecision: Sendable {
-    /// No strategy applies (or the recovery cap is reached): the task fails for good.
+    /// No strategy applies: the task fails for good.
     case none
+    /// The task had as many recovery decisions as the engine allows
+    /// (``EngineConfiguration/maxRecoveryAttempts``): it fails for good, and a warning says why.
+    case limitReached
     /// A strategy answered.
     case decided(RecoveryResult, strategyId: String, version: String?)
     /// The strategy threw or answered nonsense: the task fails with this `RECOVERY_FAILED` error.
