@@ -36,6 +36,14 @@ struct OwnershipTests {
         }
     }
 
+    /// A fresh store holding execution `e1`, owned by this process.
+    private func storeWithExecution() throws -> (path: String, store: ExecutionStore) {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(stored())
+        return (path, store)
+    }
+
     /// The identity of a process that ran and was reaped: not running any more.
     private func deadProcess() throws -> ProcessIdentity {
         let child = Process()
@@ -61,9 +69,7 @@ struct OwnershipTests {
     }
 
     @Test func claim_whenAnotherLiveProcessOwnsIt_isRefusedNamingTheOwner_andChangesNothing() throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         // pid 1 runs on every Linux machine, and it is not this process.
         let other = ProcessIdentity(pid: 1, host: ProcessIdentity.currentHost, start: ProcessIdentity.startToken(of: 1))
         try setOwner(other, heartbeatAge: 60, in: path)
@@ -81,9 +87,7 @@ struct OwnershipTests {
     }
 
     @Test func claim_whenTheOwnerDiedOrItsPidWasReused_succeeds() throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         try setOwner(try deadProcess(), heartbeatAge: 0, in: path)
         #expect(!(try store.execution(matching: "e1").isLive()), "a fresh heartbeat does not keep a dead pid alive")
         #expect(try store.claim("e1").incarnation == 2)
@@ -95,9 +99,7 @@ struct OwnershipTests {
     }
 
     @Test func claim_onAnotherHost_goesByTheHeartbeat() throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         let remote = ProcessIdentity(pid: 4242, host: "elsewhere.invalid", start: nil)
         try setOwner(remote, heartbeatAge: 1, in: path)
         #expect(throws: StoreError.self) { try store.claim("e1") }
@@ -110,9 +112,7 @@ struct OwnershipTests {
     }
 
     @Test func commit_afterAnotherProcessClaimedIt_failsWithLostOwnership_andWritesNothing() async throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         let event = ExecutionEvent(id: "1", type: .executionStarted, timestamp: Date(), description: "started")
         try await store.commit(batch([event]))
         // A newer owner takes over (as after this process was thought dead).
@@ -125,9 +125,7 @@ struct OwnershipTests {
     }
 
     @Test func lastDurableState_afterADeath_putsAttemptsBeyondAnyTheDeadProcessCouldHaveGiven() async throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         let now = Date()
         try await store.commit(
             batch([
@@ -147,18 +145,14 @@ struct OwnershipTests {
 
     @Test(arguments: [ExecutionStatus.failed, .cancelled, .paused])
     func claim_whileTheOwnerStillRuns_isRefused_whateverTheStatus(status: ExecutionStatus) throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         let other = ProcessIdentity(pid: 1, host: ProcessIdentity.currentHost, start: ProcessIdentity.startToken(of: 1))
         try setOwner(other, heartbeatAge: 60, in: path, status: status)
         #expect(throws: StoreError.self) { try store.claim("e1") }
     }
 
     @Test func claim_countsADeath_whenTheLastOwnerNeverGaveItUp_whateverTheStatus() throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         try setOwner(try deadProcess(), heartbeatAge: 0, in: path, status: .failed)
         #expect(try store.claim("e1").deaths == 1, "a run that stopped without giving it up died")
         try store.release("e1")
@@ -166,9 +160,7 @@ struct OwnershipTests {
     }
 
     @Test func lastDurableState_countsOnlyTheDeathsSinceEachTasksLastStart() async throws {
-        let path = temporaryStorePath()
-        let store = try ExecutionStore(path: path)
-        try store.create(stored())
+        let (path, store) = try storeWithExecution()
         let now = Date()
         try await store.commit(
             batch([
