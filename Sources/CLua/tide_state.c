@@ -25,7 +25,8 @@ tide_control *tide_getcontrol(lua_State *L) {
 
 /*
 ** {======================================================
-** Allocator: refuses growth past mem_limit while Lua code runs. While a host
+** Allocator: refuses growth past mem_limit while Lua code runs; what the host
+** holds for the state (mem_external) counts against the same limit. While a host
 ** frame is on top (host_depth > 0) it lets the state overshoot, because a memory
 ** error raised inside an API call made from Swift would longjmp through Swift;
 ** the trampoline enforces the cap once the Swift frame has returned.
@@ -41,7 +42,7 @@ static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > old && ctl->mem_limit != 0 && ctl->host_depth == 0 &&
-        ctl->mem_used - old + nsize > ctl->mem_limit) {
+        ctl->mem_used + ctl->mem_external - old + nsize > ctl->mem_limit) {
         ctl->mem_refusals++;
         return NULL;  /* Lua runs an emergency collection and retries, then raises LUA_ERRMEM */
     }

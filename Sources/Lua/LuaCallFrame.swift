@@ -75,7 +75,14 @@ public struct LuaCallFrame {
     /// Argument `position` copied into Swift (``LuaValue``), or `.nil` when absent.
     public func value(_ position: Int) throws(LuaError) -> LuaValue {
         guard position <= argumentCount else { return .nil }
-        return try LuaState.owner(of: T).value(at: Int32(position), on: T)
+        return try LuaState.owner(of: T).value(at: Int32(position), on: T, bound: .named("argument #\(position)"))
+    }
+
+    /// Argument `position` copied into Swift within `bound`, or `.nil` when absent: errors name the
+    /// part at fault by its key path from the bound's name, and a value over its size is refused.
+    public func value(_ position: Int, bound: LuaValueBound) throws(LuaError) -> LuaValue {
+        guard position <= argumentCount else { return .nil }
+        return try LuaState.owner(of: T).value(at: Int32(position), on: T, bound: bound)
     }
 
     /// All arguments copied into Swift.

@@ -52,6 +52,10 @@ public struct LuaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let moduleNotFound: Code = "MODULE_NOT_FOUND"
         /// A value could not cross between Lua and Swift (a cycle, too deep, a `nil` key, …).
         public static let invalidValue: Code = "INVALID_VALUE"
+        /// A value is larger than the limit on its kind (``LuaValueBound/maxBytes``).
+        public static let valueTooLarge: Code = "VALUE_TOO_LARGE"
+        /// A script went past a quota of its execution (events, messages, log bytes, checkpoints).
+        public static let quotaExceeded: Code = "QUOTA_EXCEEDED"
         /// A Swift host function failed with an error that is not a `LuaError`.
         public static let hostError: Code = "HOST_ERROR"
         /// The Lua layer itself failed (a state could not be created).
@@ -72,6 +76,10 @@ public struct LuaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var recoverable: Bool?
     /// Extra data the script attached to its error table (`context = { … }`).
     public var context: LuaValue?
+    /// Whether the error ends the run it is raised in, wherever it is raised: `pcall` in the
+    /// script cannot catch it. An asynchronous host function throws such an error for a limit the
+    /// script must not be able to ignore (a quota); the run fails with it at once.
+    public var endsRun = false
 
     /// Creates an error.
     ///

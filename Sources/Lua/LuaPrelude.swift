@@ -11,8 +11,9 @@
 let luaPreludeSource = #"""
 local MARKER, raise, MAX_SOURCE = ...
 
-local type, next, select, error, pcall, rawget = type, next, select, error, pcall, rawget
-local setmetatable, rawload, collectgarbage = setmetatable, load, collectgarbage
+local type, next, select, error, pcall, rawget, rawset = type, next, select, error, pcall, rawget, rawset
+local setmetatable, getmetatable, rawload, collectgarbage = setmetatable, getmetatable, load, collectgarbage
+local tostring = tostring
 local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
 local co_status, co_close = coroutine.status, coroutine.close
 local format, byte = string.format, string.byte
@@ -66,6 +67,60 @@ local function wrap(f)
   return function(...) return unwrap(co, resume(co, ...)) end
 end
 
+-- Read-only tables (the tide API, stdlib modules): the table becomes an empty shell whose
+-- metatable reads from a hidden copy and refuses writes; rawset refuses them too. Weak keys.
+local FROZEN = setmetatable({}, { __mode = "k" })
+
+local function readonly(name, key, level)
+  local field = type(key) == "string" and key:find("^[%a_][%w_]*$") and (name .. "." .. key)
+    or format("%s[%s]", name, type(key) == "string" and format("%q", key) or tostring(key))
+  violation(format("%s is read-only: scripts cannot change %s (every task sees the same one); "
+    .. "keep your own values in local variables or in tables of your own", field, name), level + 1)
+end
+
+local function freeze(t, name, seen)
+  if FROZEN[t] or seen[t] then return t end
+  seen[t] = true
+  local old = getmetatable(t)
+  local hidden = {}
+  for k, v in next, t do hidden[k] = v end
+  for k in next, hidden do rawset(t, k, nil) end
+  for k, v in next, hidden do
+    if type(v) == "table" then
+      freeze(v, type(k) == "string" and (name .. "." .. k) or format("%s[%s]", name, tostring(k)), seen)
+    end
+  end
+  local meta = {}
+  if type(old) == "table" then
+    for k, v in next, old do meta[k] = v end  -- keeps __call, __tostring, … of the table
+  end
+  local miss = meta.__index
+  if miss == nil then
+    meta.__index = hidden
+  else
+    -- Keeps what the table fell back on (tide.actions names unknown actions; a class's parent).
+    meta.__index = function(_, key)
+      local value = hidden[key]
+      if value ~= nil then return value end
+      if type(miss) == "function" then return miss(t, key) end
+      return miss[key]
+    end
+  end
+  meta.__newindex = function(_, key) readonly(name, key, 2) end
+  meta.__pairs = function() return next, hidden, nil end
+  meta.__len = function() return #hidden end
+  meta.__metatable = false
+  setmetatable(t, meta)
+  FROZEN[t] = name
+  return t
+end
+
+local function safe_rawset(t, key, value)
+  local name = type(t) == "table" and FROZEN[t]
+  if name then readonly(name, key, 2) end
+  return rawset(t, key, value)
+end
+
 local function safe_setmetatable(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     violation("setmetatable: metatables with __gc are not allowed in the sandbox "
@@ -113,7 +168,7 @@ end
 local BASE = {
   assert = assert, error = error, getmetatable = getmetatable, ipairs = ipairs, next = next,
   pairs = pairs, pcall = pcall, rawequal = rawequal, rawget = rawget, rawlen = rawlen,
-  rawset = rawset, select = select, tonumber = tonumber, tostring = tostring, type = type,
+  rawset = safe_rawset, select = select, tonumber = tonumber, tostring = tostring, type = type,
   _VERSION = _VERSION,
   setmetatable = safe_setmetatable, xpcall = safe_xpcall, collectgarbage = safe_collectgarbage,
 }
@@ -196,6 +251,7 @@ local function newsandbox(search, globals)
     loading[name] = nil
     if not ok then error(result, 0) end
     if result == nil then result = true end
+    if message == true and type(result) == "table" then freeze(result, name, {}) end
     sandbox.loaded[name] = result
     return result, path
   end
@@ -206,5 +262,10 @@ for _, name in next, { "load", "collectgarbage", "setmetatable", "rawset", "rawg
   _G[name] = nil
 end
 
-return { newenv = newenv, newsandbox = newsandbox, roots = ROOTS }
+local function freeze_export(t, name)
+  if type(t) == "table" then freeze(t, name, {}) end
+  return t
+end
+
+return { newenv = newenv, newsandbox = newsandbox, roots = ROOTS, freeze = freeze_export }
 """#

@@ -24,10 +24,16 @@ final class LuaRun {
     var isFinished = false
     /// What the run's owner attached for host functions to find (``LuaCallFrame/runContext``).
     let context: (any Sendable)?
+    /// How the run's results are named and bounded when they are copied into Swift.
+    let results: LuaValueBound?
 
-    init(thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32, context: (any Sendable)?) {
+    init(
+        thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32, context: (any Sendable)?,
+        results: LuaValueBound?
+    ) {
         self.thread = thread
         self.context = context
+        self.results = results
         self.slot = slot
         self.budget = budget
         self.argumentCount = argumentCount

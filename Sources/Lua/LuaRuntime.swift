@@ -48,14 +48,17 @@ public actor LuaRuntime {
     ///   - arguments: Its arguments.
     ///   - budget: Time and instructions allowed; the state's ``LuaLimits/budget`` by default.
     ///   - context: Data host functions called by this run can reach (``LuaCallFrame/runContext``).
+    ///   - results: How the results are named in errors and how large they may be.
     /// - Returns: The function's results.
-    /// - Throws: A ``LuaError``; ``LuaError/Code/cancelled`` if the calling task is cancelled.
+    /// - Throws: A ``LuaError``; ``LuaError/Code/cancelled`` if the calling task is cancelled; the
+    ///   error itself for an asynchronous host function's error that ends the run
+    ///   (``LuaError/endsRun``).
     public func run(
         _ function: LuaReference, arguments: [LuaValue] = [], budget: LuaRunBudget? = nil,
-        context: (any Sendable)? = nil
+        context: (any Sendable)? = nil, results: LuaValueBound? = nil
     ) async throws -> [LuaValue] {
         let run = try state.startRun(
-            function, arguments: arguments, budget: budget ?? state.limits.budget, context: context)
+            function, arguments: arguments, budget: budget ?? state.limits.budget, context: context, results: results)
         defer { state.finishRun(run) }
         let flag = run.cancelFlag
         return try await withTaskCancellationHandler {

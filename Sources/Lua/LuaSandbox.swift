@@ -30,12 +30,15 @@ extension LuaState {
     ///
     /// - Parameters:
     ///   - searchPaths: Folders `require` may load modules from, in search order.
+    ///   - readOnlyFolders: Those of `searchPaths` whose modules are shared libraries: the table a
+    ///     module from one of them returns, and every table inside it, is made read-only, so that
+    ///     no script can change what another one calls (a write raises `SANDBOX_VIOLATION`).
     ///   - globals: Extra globals every environment of the sandbox gets (host functions, libraries).
     /// - Returns: The sandbox.
     /// - Throws: ``LuaError/Code/invalidValue`` if a global cannot be converted.
-    public func makeSandbox(searchPaths: [String] = [], globals: [String: LuaValue] = [:]) throws(LuaError)
-        -> LuaSandbox
-    {
+    public func makeSandbox(
+        searchPaths: [String] = [], readOnlyFolders: Set<String> = [], globals: [String: LuaValue] = [:]
+    ) throws(LuaError) -> LuaSandbox {
         let resolver = ModuleResolver(searchPaths: searchPaths, maxSourceBytes: limits.maxSourceBytes)
         let search = makeFunction(named: "require") { frame in
             let name = try frame.string(1)
@@ -58,7 +61,8 @@ extension LuaState {
                     return 3
                 }
                 frame.push(string: module.path)
-                return 2
+                frame.push(boolean: readOnlyFolders.contains(module.folder))
+                return 3
             }
         }
         var fields: [LuaValue: LuaValue] = [:]
@@ -98,6 +102,30 @@ extension LuaState {
         }
         rootsSlot = luaL_ref(L, registryIndex)
         preludeSlot = luaL_ref(L, registryIndex)
+    }
+
+    /// Makes `table` read-only to scripts, with every table inside it, as modules from
+    /// read-only folders are (``makeSandbox(searchPaths:readOnlyFolders:globals:)``): a write
+    /// raises `SANDBOX_VIOLATION` naming the field (`tide.sleep is read-only: …`); reads, `pairs`
+    /// and `#` work as before, and a fallback `__index` the table had is kept.
+    ///
+    /// - Parameters:
+    ///   - table: The table.
+    ///   - name: How scripts name it (`tide`).
+    public func makeReadOnly(_ table: LuaReference, name: String) throws(LuaError) {
+        _ = try callPrelude("freeze") { () throws(LuaError) in
+            try push(table, on: L)
+            push(string: name, on: L)
+            return 2
+        }
+    }
+
+    /// A function trusted bootstrap code (a task runner) may use to raise classified errors:
+    /// `raise(code, message, level)` raises `{ code = code, message = "chunk:line: " .. message }`,
+    /// placed at `level` as `error` places its message.
+    public func makeRaiseFunction() -> LuaReference {
+        tide_push_raise_function(L)
+        return popReference(on: L)
     }
 
     /// Calls `prelude[name]` with the arguments `pushArguments` pushes (returning their count),

@@ -60,17 +60,31 @@ extension LuaState {
         case LUA_TSTRING:
             error.message = text(at: index, on: L, limit: limit)
         case LUA_TTABLE:
-            if rawField("code", of: index) == LUA_TSTRING {
+            let codeType = rawField("code", of: index)
+            var badCode: String?
+            if codeType == LUA_TSTRING {
                 let code = text(at: -1, on: L, limit: 128)
-                if !code.isEmpty { error.code = LuaError.Code(rawValue: code) }
+                if code.isEmpty { badCode = "an empty string" } else { error.code = LuaError.Code(rawValue: code) }
+            } else if codeType != LUA_TNIL {
+                badCode = "a \(String(cString: lua_typename(L, codeType)))"
+                if codeType == LUA_TNUMBER { badCode! += " (\(text(ofNumberAt: -1)))" }
             }
             lua_settop(L, index)
-            if rawField("message", of: index) == LUA_TSTRING {
-                error.message = text(at: -1, on: L, limit: limit)
-            } else {
-                error.message = error.code == .scriptError ? "(error object is a table value)" : error.code.rawValue
-            }
+            let hasMessage = rawField("message", of: index) == LUA_TSTRING
+            if hasMessage { error.message = text(at: -1, on: L, limit: limit) }
             lua_settop(L, index)
+            if let badCode {
+                let shown = hasMessage ? ": \(error.message)" : ""
+                error.message =
+                    "an error table was raised whose code is \(badCode), not a string\(shown); raise "
+                    + #"error { code = "MY_CODE", message = "what went wrong" } or error("what went wrong")"#
+            } else if !hasMessage {
+                error.message =
+                    error.code == .scriptError
+                    ? "an error table without a code or a message was raised; raise "
+                        + #"error { code = "MY_CODE", message = "what went wrong" } or error("what went wrong")"#
+                    : error.code.rawValue
+            }
             if rawField("recoverable", of: index) == LUA_TBOOLEAN {
                 error.recoverable = lua_toboolean(L, -1) != 0
             }
@@ -88,6 +102,11 @@ extension LuaState {
             error.chunkName = place.chunk
             error.line = place.line
         }
+    }
+
+    /// A number on the main thread's stack as Lua writes it, without converting it in place.
+    private func text(ofNumberAt index: Int32) -> String {
+        lua_isinteger(L, index) != 0 ? String(lua_tointegerx(L, index, nil)) : String(lua_tonumberx(L, index, nil))
     }
 
     /// Pushes `t[name]` with raw access and returns its type.

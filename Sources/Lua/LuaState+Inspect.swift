@@ -16,12 +16,18 @@ extension LuaState {
 
     /// Copies the value a reference holds into Swift (a table is read with raw access).
     ///
-    /// - Throws: ``LuaError/Code/invalidValue`` if the value cannot be converted.
-    public func value(of reference: LuaReference) throws(LuaError) -> LuaValue {
+    /// - Parameters:
+    ///   - reference: The value.
+    ///   - bound: How errors name the value, and its largest size.
+    /// - Throws: ``LuaError/Code/invalidValue`` if the value cannot be converted,
+    ///   ``LuaError/Code/valueTooLarge`` if it is larger than the bound allows.
+    public func value(of reference: LuaReference, bound: LuaValueBound = .named("the value")) throws(LuaError)
+        -> LuaValue
+    {
         collectReleasedReferences()
         try push(reference, on: L)
         defer { lua_settop(L, -2) }
-        return try value(at: -1, on: L)
+        return try value(at: -1, on: L, bound: bound)
     }
 
     /// Gives a Swift value to Lua and returns a reference to it (a new table for an array or map).

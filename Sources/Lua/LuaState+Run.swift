@@ -5,7 +5,8 @@ extension LuaState {
     ///
     /// - Throws: ``LuaError/Code/invalidValue`` if an argument cannot be converted.
     func startRun(
-        _ function: LuaReference, arguments: [LuaValue], budget: LuaRunBudget, context: (any Sendable)? = nil
+        _ function: LuaReference, arguments: [LuaValue], budget: LuaRunBudget, context: (any Sendable)? = nil,
+        results: LuaValueBound? = nil
     ) throws(LuaError) -> LuaRun {
         collectReleasedReferences()
         guard let thread = lua_newthread(L) else {
@@ -18,7 +19,8 @@ extension LuaState {
         lua_settop(L, -2)
         let slot = luaL_ref(L, registryIndex)
         let run = LuaRun(
-            thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count), context: context)
+            thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count), context: context,
+            results: results)
         do throws(LuaError) {
             guard lua_checkstack(thread, Int32(clamping: arguments.count + 1)) != 0 else {
                 throw LuaError(.invalidValue, "too many arguments (\(arguments.count)) for one run")
@@ -61,6 +63,8 @@ extension LuaState {
                 return .failed(abandon(run, killReason: TIDE_KILL_NONE, error: error))
             }
             argumentCount = Int32(values.count)
+        case .error(let error as LuaError) where error.endsRun:
+            return .failed(abandon(run, killReason: TIDE_KILL_CANCELLED, error: error))
         case .error(let error):
             _ = pushError(error, on: co)
             control.pointee.resume_error = 1
@@ -96,7 +100,7 @@ extension LuaState {
             defer { lua_settop(co, 0) }
             RunControl.idle(L).apply(to: control)
             do {
-                return .finished(try values(top: resultCount, on: co))
+                return .finished(try values(top: resultCount, on: co, bound: run.results))
             } catch {
                 return .failed(error)
             }
@@ -131,6 +135,12 @@ extension LuaState {
         if let error {
             described.code = error.code
             described.message = error.message
+            described.recoverable = error.recoverable ?? described.recoverable
+            described.context = error.context ?? described.context
+            if error.chunkName != nil {
+                described.chunkName = error.chunkName
+                described.line = error.line
+            }
         }
         return described
     }

@@ -40,13 +40,16 @@ let registryIndex: Int32 = tide_registryindex()
 /// ### Inspecting memory
 /// - ``memoryInUse``
 /// - ``peakMemory``
+/// - ``heldMemory``
+/// - ``hold(_:for:)``
+/// - ``releaseHeld(_:)``
 public final class LuaState {
     /// The main thread of the state.
     let L: OpaquePointer
     /// The C control block: memory accounting, run budgets, hook state.
     let control: UnsafeMutablePointer<tide_control>
-    /// The limits this state was created with.
-    public let limits: LuaLimits
+    /// The limits in force: those the state was created with, or the last ``setLimits(_:)``.
+    public internal(set) var limits: LuaLimits
     /// Registry slots released by ``LuaReference``s, freed at the next entry point.
     let references = LuaReferenceRegistry()
     /// The run whose coroutine is executing right now, if any (set around `lua_resume`).
@@ -86,7 +89,7 @@ public final class LuaState {
         tide_closestate(L)
     }
 
-    /// Bytes the state has allocated right now.
+    /// Bytes the state has allocated right now (without what the host holds for it, ``heldMemory``).
     public var memoryInUse: Int { control.pointee.mem_used }
 
     /// The most bytes the state has had allocated at once.

@@ -15,6 +15,8 @@ struct ModuleResolver: Sendable {
     struct Module {
         var path: String
         var source: [UInt8]
+        /// The search folder it was found in.
+        var folder: String
     }
 
     let searchPaths: [String]
@@ -43,7 +45,9 @@ struct ModuleResolver: Sendable {
                 }
                 do {
                     return .success(
-                        Module(path: candidate, source: try SourceFile.read(candidate, maxBytes: maxSourceBytes)))
+                        Module(
+                            path: candidate, source: try SourceFile.read(candidate, maxBytes: maxSourceBytes),
+                            folder: folder))
                 } catch {
                     return .failure(error)
                 }

@@ -34,22 +34,47 @@ public enum DataConversion {
     ///   - path: How the script names the value, for errors (`ctx.state`, `result`).
     /// - Throws: ``LuaError/Code/invalidValue`` naming the first part that is not data.
     public static func json(_ value: LuaValue, path: String) throws(LuaError) -> JSONValue {
+        var bytes = 0
+        return try convert(value, path: path, &bytes)
+    }
+
+    /// The data a Lua value holds and its size (as ``LuaValueBound`` counts it: about its JSON size).
+    ///
+    /// - Throws: ``LuaError/Code/invalidValue`` naming the first part that is not data.
+    public static func sized(_ value: LuaValue, path: String) throws(LuaError) -> (value: JSONValue, bytes: Int) {
+        var bytes = 0
+        let converted = try convert(value, path: path, &bytes)
+        return (converted, bytes)
+    }
+
+    private static func convert(_ value: LuaValue, path: String, _ bytes: inout Int) throws(LuaError) -> JSONValue {
         switch value {
-        case .nil: return .null
-        case .boolean(let b): return .bool(b)
-        case .integer(let i): return .int(i)
+        case .nil:
+            bytes += 5
+            return .null
+        case .boolean(let b):
+            bytes += 5
+            return .bool(b)
+        case .integer(let i):
+            bytes += 8
+            return .int(i)
         case .number(let d):
             guard d.isFinite else { throw notData(path, "the number \(d)", "use a finite number") }
+            bytes += 8
             return .double(d)
-        case .string(let s): return .string(s.string ?? String(decoding: s.bytes, as: UTF8.self))
+        case .string(let s):
+            bytes += s.bytes.count + 2
+            return .string(s.string ?? String(decoding: s.bytes, as: UTF8.self))
         case .array(let elements):
+            bytes += 2 + elements.count
             var result: [JSONValue] = []
             result.reserveCapacity(elements.count)
             for (offset, element) in elements.enumerated() {
-                result.append(try json(element, path: "\(path)[\(offset + 1)]"))
+                result.append(try convert(element, path: "\(path)[\(offset + 1)]", &bytes))
             }
             return .array(result)
         case .map(let fields):
+            bytes += 2
             var result: [String: JSONValue] = [:]
             for (key, element) in fields {
                 let name: String
@@ -59,8 +84,9 @@ public enum DataConversion {
                 default:
                     throw notData(path, "a key of type \(key.typeName) (\(key))", "use string or integer keys")
                 }
-                let childPath = key.stringValue.map { $0.isPlainName ? "\(path).\($0)" : "\(path)[\"\($0)\"]" }
-                result[name] = try json(element, path: childPath ?? "\(path)[\(name)]")
+                bytes += name.utf8.count + 4
+                let childPath = key.stringValue.map { $0.isLuaName ? "\(path).\($0)" : "\(path)[\"\($0)\"]" }
+                result[name] = try convert(element, path: childPath ?? "\(path)[\(name)]", &bytes)
             }
             return .object(result)
         case .function, .thread, .userdata, .table:
@@ -84,16 +110,5 @@ public enum DataConversion {
 
     private static func notData(_ path: String, _ what: String, _ hint: String) -> LuaError {
         LuaError(.invalidValue, "\(path) holds \(what), which is not data: \(hint)")
-    }
-}
-
-extension String {
-    /// Whether the string can follow a dot in a Lua path (`a.b`).
-    var isPlainName: Bool {
-        guard let first = utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A)
-        else { return false }
-        return utf8.allSatisfy {
-            $0 == UInt8(ascii: "_") || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39)
-        }
     }
 }

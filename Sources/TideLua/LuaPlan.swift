@@ -7,7 +7,9 @@ public struct LuaPlanOptions: Sendable {
     /// The folder of Lua modules scripts `require` (`tide.plan`, …), searched before the plan's own
     /// folder; `nil` for none.
     public var stdlibPath: String?
-    /// Limits of the plan's Lua state; ``LuaLimits/budget`` bounds each task attempt's Lua time.
+    /// Limits of the plan's Lua state; its memory cap and ``LuaLimits/budget`` are the defaults of
+    /// the plan's ``ExecutionLimits/memory``, ``ExecutionLimits/runTime`` and
+    /// ``ExecutionLimits/instructions``, which the plan's `limits` table may change.
     public var limits: LuaLimits
     /// The clock `tide.sleep` sleeps on; give the engine's, so tests can drive both.
     public var clock: EngineClock
@@ -21,14 +23,19 @@ public struct LuaPlanOptions: Sendable {
     public var maxConcurrency: Int?
     /// Receives `tide.log` and `print` calls made while the plan file itself runs (outside any task).
     public var log: (@Sendable (MessageLevel, String, SourceLocation?) -> Void)?
+    /// Limits set on top of the plan's own `limits` table (the CLI's `--limit`); `memory`,
+    /// `runTime` and `instructions` among them also bound the plan file's own run.
+    public var limitOverrides: [ExecutionLimits.Name: ExecutionLimits.Setting]
 
     /// Creates options.
     public init(
         stdlibPath: String? = nil, limits: LuaLimits = .default, clock: EngineClock = .continuous,
         actions: TideActions = TideActions(), processes: ProcessRunner = ProcessRunner(),
         variables: [String: JSONValue] = [:], maxConcurrency: Int? = nil,
-        log: (@Sendable (MessageLevel, String, SourceLocation?) -> Void)? = nil
+        log: (@Sendable (MessageLevel, String, SourceLocation?) -> Void)? = nil,
+        limitOverrides: [ExecutionLimits.Name: ExecutionLimits.Setting] = [:]
     ) {
+        self.limitOverrides = limitOverrides
         self.stdlibPath = stdlibPath
         self.limits = limits
         self.clock = clock
@@ -96,7 +103,7 @@ public struct LuaPlan: Sendable {
         let runtime: LuaRuntime
         let setup: Setup
         do {
-            runtime = try LuaRuntime(limits: options.limits)
+            runtime = try LuaRuntime(limits: loadingLimits(options))
             setup = try await runtime.withState { lua in
                 try Setup(
                     lua: lua, options: options, searchPaths: [options.stdlibPath, folder].compactMap { $0 },
@@ -112,14 +119,20 @@ public struct LuaPlan: Sendable {
             throw failure(file, error)
         }
         let defaultId = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let taskBudget = options.limits.budget
         let runner = setup.runner
+        let ledger = setup.ledger
+        let baseLimits = Self.baseLimits(options)
         let read = await runtime.withState { lua in
             var reader = PlanReader(file: file, state: lua) { function, taskId in
-                makeBody(runtime: runtime, runner: runner, function: function, taskId: taskId, budget: taskBudget)
+                makeBody(runtime: runtime, runner: runner, ledger: ledger, function: function, taskId: taskId)
             }
+            reader.baseLimits = baseLimits
+            reader.limitOverrides = options.limitOverrides
             return Result { () throws(LuaPlanError) in
-                (try reader.read(returned.first ?? .nil, defaultId: defaultId), reader.pools)
+                let plan = try reader.read(returned.first ?? .nil, defaultId: defaultId)
+                // The plan's memory budget applies to its state from here on.
+                lua.setLimits(plan.limits.luaLimits(from: lua.limits))
+                return (plan, reader.pools)
             }
         }
         var (plan, pools) = try read.get()
@@ -138,26 +151,49 @@ public struct LuaPlan: Sendable {
         return LuaPlan(plan: plan, pools: pools, file: file, source: source, runtime: runtime)
     }
 
-    /// The body of one task: runs `function(ctx)` through the runner, then saves `ctx.state`.
+    /// The limits a plan starts from before its `limits` table: the defaults, with the memory cap
+    /// and run budget of ``LuaPlanOptions/limits``, then the command line's overrides of those
+    /// three (which also bound the plan file's own run).
+    private static func baseLimits(_ options: LuaPlanOptions) -> ExecutionLimits {
+        var limits = ExecutionLimits.default
+        limits.memory = options.limits.memory
+        limits.runTime = options.limits.runTime
+        limits.instructions = options.limits.instructions
+        return limits
+    }
+
+    /// The limits of the plan's state while the plan file runs: the options' with the command
+    /// line's memory, run time and instructions.
+    static func loadingLimits(_ options: LuaPlanOptions) -> LuaLimits {
+        baseLimits(options).overridden(by: options.limitOverrides).luaLimits(from: options.limits)
+    }
+
+    /// The body of one task: runs `function(ctx)` through the runner within the plan's run budget,
+    /// then saves `ctx.state`; the result is copied within ``ExecutionLimits/maxResultBytes`` and
+    /// held against the memory budget.
     private static func makeBody(
-        runtime: LuaRuntime, runner: LuaReference, function: LuaReference, taskId: String, budget: LuaRunBudget
+        runtime: LuaRuntime, runner: LuaReference, ledger: DataLedger, function: LuaReference, taskId: String
     ) -> TaskBody {
         let id = LuaValue.string(LuaString(taskId))
+        let name = "the result of task '\(taskId)'"
         return TaskBody { context in
             let scope = LuaTaskScope(context: context)
+            let limits = context.limits
             var failure: (any Error)?
             var values: [LuaValue] = []
             do {
                 values = try await runtime.run(
-                    runner, arguments: [.function(function), id, .integer(context.attempt)], budget: budget,
-                    context: scope)
+                    runner, arguments: [.function(function), id, .integer(context.attempt)],
+                    budget: LuaRunBudget(time: limits.runTime, instructions: limits.instructions), context: scope,
+                    results: LuaValueBound(name: name, maxBytes: limits.maxResultBytes, limitName: "maxResultBytes"))
             } catch {
                 failure = error
             }
             if scope.state != nil {
                 // Saved whether the attempt succeeded or not: a retry continues from it.
                 do {
-                    if let state = try await runtime.withState({ lua in try scope.stateData(in: lua) }) {
+                    if let state = try await runtime.withState({ lua in try scope.stateData(in: lua, ledger: ledger) })
+                    {
                         await context.setState(state)
                     }
                 } catch {
@@ -167,9 +203,12 @@ public struct LuaPlan: Sendable {
             if let failure {
                 throw (failure as? LuaError).map { ExecutionError(luaError: $0, taskId: taskId) } ?? failure
             }
-            do throws(LuaError) {
-                return try DataConversion.json(values.first ?? .nil, path: "the result of task '\(taskId)'")
-            } catch {
+            guard let value = values.first, value != .nil else { return .null }
+            do {
+                let (result, bytes) = try DataConversion.sized(value, path: name)
+                try await runtime.withState { lua in try ledger.keep(bytes, for: name, in: lua) }
+                return result
+            } catch let error as LuaError {
                 throw ExecutionError(luaError: error, taskId: taskId)
             }
         }
@@ -187,29 +226,31 @@ public struct LuaPlan: Sendable {
             file: file, problems: [LuaPlanError.Problem(location: location, message: "\(what): \(error.message)")])
     }
 
-    /// The plan state's sandbox, runner and compiled plan chunk.
+    /// The plan state's sandbox, runner, data ledger and compiled plan chunk.
     private struct Setup: Sendable {
         let chunk: LuaReference
         let runner: LuaReference
+        let ledger = DataLedger()
 
         init(lua: LuaState, options: LuaPlanOptions, searchPaths: [String], source: String, file: String)
             throws(LuaError)
         {
-            let api = TideAPI(lua: lua, options: options)
+            let api = TideAPI(lua: lua, options: options, ledger: ledger)
             let kept = Kept()
             let keep = lua.makeFunction(named: "keep") { frame in
                 kept.table = frame.reference(1)
                 return 0
             }
             let bootstrap = try lua.load(taskRunnerSource, name: .label("[tide task runner]"), in: lua.makeSandbox())
-            guard case .function(let runner)? = try lua.call(bootstrap, [api.hostTable(), .function(keep)]).first,
-                let tide = kept.table
-            else {
+            let arguments: [LuaValue] = try [api.hostTable(), .function(keep), .function(lua.makeRaiseFunction())]
+            guard case .function(let runner)? = try lua.call(bootstrap, arguments).first, let tide = kept.table else {
                 throw LuaError(.internalError, "the task runner did not start")
             }
+            try lua.makeReadOnly(tide, name: "tide")
             self.runner = runner
             let sandbox = try lua.makeSandbox(
-                searchPaths: searchPaths, globals: ["tide": .table(tide), "print": .function(api.print())])
+                searchPaths: searchPaths, readOnlyFolders: Set([options.stdlibPath].compactMap { $0 }),
+                globals: ["tide": .table(tide), "print": .function(api.print())])
             chunk = try lua.load(source, name: .file(file), in: sandbox)
         }
     }

@@ -34,8 +34,11 @@ public final class LuaScripts: Sendable {
         let log = options.log
         sandbox = try await runtime.withState { lua in
             let api = ScriptAPI(lua: lua, engine: engine, clock: clock, log: log)
+            let tide = try lua.reference(to: api.table())
+            try lua.makeReadOnly(tide, name: "tide")
             return try lua.makeSandbox(
-                searchPaths: stdlib.map { [$0] } ?? [], globals: ["tide": api.table(), "print": .function(api.print())])
+                searchPaths: stdlib.map { [$0] } ?? [], readOnlyFolders: Set(stdlib.map { [$0] } ?? []),
+                globals: ["tide": .table(tide), "print": .function(api.print())])
         }
     }
 

@@ -18,14 +18,31 @@ final class LuaTaskScope: @unchecked Sendable {
         self.context = context
     }
 
-    /// The task state as data, or `nil` if the script never touched it.
+    /// The task state as data, held in `ledger`, or `nil` if the script never touched it.
     ///
-    /// - Throws: ``LuaError/Code/invalidValue`` naming the key path of a value that is not data.
-    func stateData(in lua: LuaState) throws(LuaError) -> JSONValue? {
+    /// - Throws: ``LuaError/Code/invalidValue`` naming the key path of a value that is not data,
+    ///   ``LuaError/Code/valueTooLarge`` past ``ExecutionLimits/maxStateBytes``,
+    ///   ``LuaError/Code/memoryLimit`` past the memory budget.
+    func stateData(in lua: LuaState, ledger: DataLedger) throws(LuaError) -> JSONValue? {
+        let value: LuaValue
         switch state {
         case nil: return nil
-        case .table(let table)?: return try DataConversion.json(try lua.value(of: table), path: "ctx.state")
-        case let value?: return try DataConversion.json(value, path: "ctx.state")
+        case .table(let table)?: value = try lua.value(of: table, bound: Self.stateBound(context.limits))
+        case let other?: value = other
         }
+        let (data, bytes) = try DataConversion.sized(value, path: "ctx.state")
+        if bytes > context.limits.maxStateBytes {
+            throw LuaError(
+                .valueTooLarge,
+                "ctx.state is larger than maxStateBytes (\(context.limits.maxStateBytes.byteCountText)): keep large "
+                    + "data outside the execution (a file, a store) and keep a reference to it in the state")
+        }
+        try ledger.replaceState(of: context.taskId, bytes: bytes, checkpoints: context.checkpointsTaken, in: lua)
+        return data
+    }
+
+    /// How `ctx.state` is named and bounded when it is copied out of Lua.
+    static func stateBound(_ limits: ExecutionLimits) -> LuaValueBound {
+        LuaValueBound(name: "ctx.state", maxBytes: limits.maxStateBytes, limitName: "maxStateBytes")
     }
 }

@@ -9,7 +9,9 @@ import TideCore
 /// sits inside the task's table.
 struct PlanReader {
     /// The fields a plan table may have.
-    static let planFields = ["id", "name", "concurrency", "failurePolicy", "variables", "timeout", "pools", "tasks"]
+    static let planFields = [
+        "id", "name", "concurrency", "failurePolicy", "variables", "timeout", "pools", "limits", "tasks",
+    ]
     /// The fields a resource pool may have.
     static let poolFields = ["id", "type", "capacity", "costPerUnitSecond", "attributes"]
     /// The fields a task table may have.
@@ -32,6 +34,10 @@ struct PlanReader {
     var problems: [LuaPlanError.Problem] = []
     /// The resource pools the plan declares (`pools = { … }`), for hosts that size the engine from the plan.
     var pools: [ResourcePool] = []
+    /// The limits before the plan's `limits` table is read.
+    var baseLimits = ExecutionLimits.default
+    /// Limits set on top of the plan's table (the command line's `--limit`).
+    var limitOverrides: [ExecutionLimits.Name: ExecutionLimits.Setting] = [:]
 
     init(file: String, state: LuaState, makeBody: @escaping (LuaReference, String) -> TaskBody) {
         self.file = file
@@ -88,6 +94,11 @@ struct PlanReader {
             plan.timeout = duration(timeout, what: "the plan's timeout", location: nil, taskId: nil)
         }
         if let pools = fields["pools"] { readPools(pools) }
+        plan.limits = baseLimits
+        if let limits = fields["limits"] {
+            for problem in LimitsReader.read(limits, into: &plan.limits) { planProblem(problem) }
+        }
+        plan.limits = plan.limits.overridden(by: limitOverrides)
         switch fields["tasks"] {
         case nil:
             planProblem("the plan has no tasks: add tasks = { { id = \"first\", run = function(ctx) … end } }")

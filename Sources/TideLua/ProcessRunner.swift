@@ -50,6 +50,9 @@ public struct ProcessOutcome: Sendable, Hashable {
     public var truncated: Bool
     /// Whether it was killed for running past its timeout.
     public var timedOut: Bool
+    /// Whether it stopped reading its standard input (closed it, or exited) before taking all the
+    /// bytes of ``ProcessRequest/stdin``. That is normal for many programs (`head`, `true`).
+    public var stdinClosed: Bool = false
 }
 
 /// Why a child process could not be run.
@@ -65,6 +68,13 @@ public struct ProcessError: Error, Sendable, CustomStringConvertible {
 
 /// Runs child processes for `tide.exec`: argv without a shell, output capped, killed on timeout and
 /// on cancellation, and no process left behind.
+///
+/// Standard input is fed through a pipe of the runner's own without holding a thread. A child
+/// that stops reading it is normal: the outcome says ``ProcessOutcome/stdinClosed``. Writing to a
+/// pipe whose reader is gone raises `SIGPIPE`, which kills a process by default; the runner
+/// therefore ignores `SIGPIPE` process-wide the first time it feeds a child's input, if its
+/// disposition is still the default (a host with its own handler keeps it). A host embedding Tide
+/// should ignore `SIGPIPE` itself at start-up, as servers do, and handle `EPIPE` in its own writes.
 ///
 /// Each child is the leader of a new process group. When it times out, when the awaiting task is
 /// cancelled, and after it exits, the whole group is sent `SIGKILL`, so grandchildren it started
@@ -96,6 +106,22 @@ public struct ProcessRunner: Sendable {
         let limit = outputLimit
         let timeout = request.timeout
         let timedOut = OnceFlag()
+        let stdinClosed = OnceFlag()
+        let input: FileDescriptorInput
+        var feeder: PipeFeeder?
+        if let bytes = request.stdin {
+            Self.ignoreBrokenPipeSignal()
+            var ends: [Int32] = [-1, -1]
+            guard makePipe(&ends, O_CLOEXEC) == 0 else {
+                throw ProcessError(code: "PROCESS_ERROR", message: "cannot make a pipe for the input of '\(request.command)'")
+            }
+            input = .fileDescriptor(FileDescriptor(rawValue: ends[0]), closeAfterSpawningProcess: true)
+            feeder = PipeFeeder(descriptor: ends[1], bytes: bytes)
+        } else {
+            input = .fileDescriptor(FileDescriptor(rawValue: Self.nullInput), closeAfterSpawningProcess: false)
+        }
+        let feeding = feeder
+        defer { if let feeder, !feeder.started { feeder.abandon() } }
         do {
             let result = try await Subprocess.run(
                 executable,
@@ -103,13 +129,19 @@ public struct ProcessRunner: Sendable {
                 environment: updates.isEmpty ? .inherit : .inherit.updating(updates),
                 workingDirectory: request.workingDirectory.map { FilePath($0) },
                 platformOptions: options,
-                input: .array(request.stdin ?? []),
+                input: input,
                 output: .sequence,
                 error: .sequence
             ) { execution in
                 let group = execution.processIdentifier.value
                 return try await withTaskCancellationHandler {
                     try await withThrowingTaskGroup(of: CappedOutput?.self) { tasks in
+                        if let feeding {
+                            tasks.addTask {
+                                if await feeding.feed() { stdinClosed.set() }
+                                return nil
+                            }
+                        }
                         tasks.addTask {
                             try await CappedOutput.read(execution.standardOutput, limit: limit, isError: false)
                         }
@@ -145,7 +177,8 @@ public struct ProcessRunner: Sendable {
             let (stdout, stderr) = result.closureResult
             var outcome = ProcessOutcome(
                 code: 0, signal: nil, stdout: stdout.bytes, stderr: stderr.bytes,
-                truncated: stdout.truncated || stderr.truncated, timedOut: timedOut.isSet)
+                truncated: stdout.truncated || stderr.truncated, timedOut: timedOut.isSet,
+                stdinClosed: stdinClosed.isSet)
             switch result.terminationStatus {
             case .exited(let code): outcome.code = Int(code)
             case .signaled(let signal):
@@ -168,6 +201,25 @@ public struct ProcessRunner: Sendable {
             throw ProcessError(code: "PROCESS_ERROR", message: "cannot run '\(request.command)': \(error)")
         }
     }
+}
+
+extension ProcessRunner {
+    /// Ignores `SIGPIPE` process-wide if its disposition is the default, once: a child that closes
+    /// its input must not kill the host. A handler the host installed is kept.
+    static func ignoreBrokenPipeSignal() {
+        _ = brokenPipeIgnored
+    }
+
+    private static let brokenPipeIgnored: Bool = {
+        let previous = signal(SIGPIPE, SIG_IGN)
+        if let previous, unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self) {
+            signal(SIGPIPE, previous)  // the host handles SIGPIPE itself: keep its handler
+        }
+        return true
+    }()
+
+    /// `/dev/null`, opened once, for children without input (they read end-of-file at once).
+    static let nullInput: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 }
 
 /// The first `limit` bytes of one output stream, read to its end.
@@ -194,6 +246,12 @@ struct CappedOutput: Sendable {
         return output
     }
 }
+
+/// glibc's `pipe2`, which the Glibc module does not export (it needs `_GNU_SOURCE`): a pipe whose
+/// ends are close-on-exec from the start, so that no child started meanwhile by another thread
+/// inherits the write end (its copy would keep the reader from ever seeing end-of-file).
+@_silgen_name("pipe2")
+private func makePipe(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
 
 /// A flag set once, from any task.
 final class OnceFlag: Sendable {

@@ -8,9 +8,11 @@
 /// `ctx` is small: `taskId` and `attempt` are plain fields; `state`, `results`, `vars`,
 /// `executionId`, `attemptId`, `quality` and `progress` are found by `__index` on first use, so a task that
 /// never reads them pays nothing for them. `ctx.state` always goes through the host, so that
-/// `ctx.state = {…}` replaces the task's state; other assignments to `ctx` are refused.
+/// `ctx.state = {…}` replaces the task's state; other assignments to `ctx` raise
+/// `SANDBOX_VIOLATION`. The metatables are locked (`__metatable = false`), and the host makes the
+/// `tide` table read-only once `keep` has it, so no task can change what another one calls.
 let taskRunnerSource = #"""
-local host, keep = ...
+local host, keep, raise = ...
 local setmetatable, rawset, type, error, tostring = setmetatable, rawset, type, error, tostring
 local cachedstate, loadstate, adoptstate, replacestate =
   host.cachedstate, host.loadstate, host.adoptstate, host.replacestate
@@ -23,6 +25,7 @@ local vars = setmetatable({}, {
   __pairs = function()
     error("ctx.vars cannot be iterated: read execution variables by name (ctx.vars.rows)", 2)
   end,
+  __metatable = false,
 })
 
 -- ctx.quality(x) and ctx:quality(x) both work.
@@ -71,9 +74,10 @@ local ctxmeta = {
       replacestate(value)
       return
     end
-    error("ctx." .. tostring(key) .. " cannot be set: keep a task's own data in ctx.state "
+    raise("SANDBOX_VIOLATION", "ctx." .. tostring(key) .. " is read-only: keep a task's own data in ctx.state "
       .. "and data shared by tasks in ctx.vars", 2)
   end,
+  __metatable = false,
 }
 
 local tide = host.api

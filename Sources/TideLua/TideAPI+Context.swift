@@ -93,10 +93,14 @@ extension TideAPI {
     }
 
     func setVariable() -> LuaReference {
-        lua.makeAsyncFunction(named: "ctx.vars") { frame in
+        lua.makeAsyncFunction(named: "ctx.vars") { [self] frame in
             let name = try Self.variableName(frame)
-            let value = try DataConversion.json(frame.value(2), path: "ctx.vars.\(name)")
             let task = try Self.scope(frame, "ctx.vars").context
+            let path = "ctx.vars" + (name.isLuaName ? ".\(name)" : "[\"\(name)\"]")
+            let limit = task.limits.maxStateBytes
+            let bound = LuaValueBound(name: path, maxBytes: limit, limitName: "maxStateBytes")
+            let (value, bytes) = try DataConversion.sized(frame.value(2, bound: bound), path: path)
+            try ledger.replaceVariable(name, bytes: bytes, checkpoints: task.checkpointsTaken, in: lua)
             return {
                 await task.setVariable(name, value)
                 return []

@@ -44,6 +44,7 @@ extension TideAPI {
             "stderr": .string(LuaString(bytes: outcome.stderr)),
             "truncated": .boolean(outcome.truncated),
             "timedOut": .boolean(outcome.timedOut),
+            "stdinClosed": .boolean(outcome.stdinClosed),
         ]
         if let signal = outcome.signal { fields["signal"] = .integer(signal) }
         return .map(fields)

@@ -12,6 +12,8 @@ struct TideAPI {
     /// The state the functions belong to. Unowned: the functions live inside it.
     unowned let lua: LuaState
     let options: LuaPlanOptions
+    /// The data the plan's scripts made the engine keep, held against the memory budget.
+    let ledger: DataLedger
 
     /// The primitives the Lua task runner is built on (`cachedstate`, `getvar`, …) and the `api`
     /// table it turns into `tide`.
@@ -63,11 +65,15 @@ struct TideAPI {
     func print() -> LuaReference {
         let sink = options.log
         return lua.makeAsyncFunction(named: "print") { frame in
-            let text = try frame.arguments().map(Self.display).joined(separator: "\t")
+            var parts: [String] = []
+            for position in 1...max(frame.argumentCount, 1) where position <= frame.argumentCount {
+                parts.append(try Self.display(frame, position))
+            }
+            let text = parts.joined(separator: "\t")
             if let scope = frame.runContext as? LuaTaskScope {
                 let context = scope.context
                 return {
-                    await context.log(.info, text, context: nil)
+                    try await engineCall { try await context.log(.info, text, context: nil) }
                     return []
                 }
             }
@@ -76,54 +82,84 @@ struct TideAPI {
         }
     }
 
-    private static func display(_ value: LuaValue) -> String {
-        switch value {
-        case .string(let s): s.description
-        case .nil, .boolean, .integer, .number: value.description
-        default: value.typeName
+    /// Argument `position` as `print` shows it; a table, function or coroutine by its type only
+    /// (it is not copied).
+    private static func display(_ frame: LuaCallFrame, _ position: Int) throws(LuaError) -> String {
+        switch frame.typeName(position) {
+        case "string": try frame.string(position)
+        case "nil", "boolean", "number": try frame.value(position).description
+        case let other: other
         }
+    }
+
+    /// The data of argument `position` (an event's data, a message's context), within
+    /// ``ExecutionLimits/maxEventDataBytes`` and held for good.
+    private func eventData(_ frame: LuaCallFrame, _ position: Int, name: String, limits: ExecutionLimits)
+        throws(LuaError) -> JSONValue
+    {
+        let bound = LuaValueBound(name: name, maxBytes: limits.maxEventDataBytes, limitName: "maxEventDataBytes")
+        let (data, bytes) = try DataConversion.sized(frame.value(position, bound: bound), path: name)
+        try ledger.keep(bytes, for: name, in: lua)
+        return data
     }
 
     private func log(_ level: MessageLevel) -> LuaReference {
         let sink = options.log
         let name = "tide.log.\(level.luaName)"
-        return lua.makeAsyncFunction(named: name) { frame in
+        return lua.makeAsyncFunction(named: name) { [self] frame in
             let message: String
-            switch try frame.value(1) {
-            case .string(let text): message = text.description
-            case .integer, .number: message = try frame.value(1).description
+            switch frame.typeName(1) {
+            case "string": message = try frame.string(1)
+            case "number": message = try frame.value(1).description
             default: throw frame.argumentError(1, "string expected, got \(frame.typeName(1))")
             }
-            let context = try frame.argumentCount >= 2 ? DataConversion.object(frame.value(2), path: "context") : [:]
             if let scope = frame.runContext as? LuaTaskScope {
                 let task = scope.context
+                var context: [String: JSONValue] = [:]
+                if frame.argumentCount >= 2 {
+                    context = try Self.fields(eventData(frame, 2, name: "context", limits: task.limits), frame, 2)
+                }
+                let fields = context
                 return {
-                    await task.log(level, message, context: context.isEmpty ? nil : context)
+                    try await engineCall { try await task.log(level, message, context: fields.isEmpty ? nil : fields) }
                     return []
                 }
             }
+            if frame.argumentCount >= 2 { _ = try DataConversion.object(frame.value(2), path: "context") }
             sink?(level, message, frame.callerLocation().map { SourceLocation(file: $0.chunk, line: $0.line) })
             return { [] }
         }
     }
 
+    /// The named fields of a table argument converted to data (`nil` and `{}` give none).
+    private static func fields(_ data: JSONValue, _ frame: LuaCallFrame, _ position: Int) throws(LuaError)
+        -> [String: JSONValue]
+    {
+        switch data {
+        case .null: return [:]
+        case .object(let fields): return fields
+        case .array(let elements) where elements.isEmpty: return [:]
+        default: throw frame.argumentError(position, "a table with named fields expected, got \(frame.typeName(position))")
+        }
+    }
+
     private func emit() -> LuaReference {
-        lua.makeAsyncFunction(named: "tide.emit") { frame in
+        lua.makeAsyncFunction(named: "tide.emit") { [self] frame in
             let description = try frame.string(1)
-            let data = frame.argumentCount >= 2 ? try DataConversion.json(frame.value(2), path: "data") : nil
             let task = try Self.scope(frame, "tide.emit").context
+            let data = frame.argumentCount >= 2 ? try eventData(frame, 2, name: "data", limits: task.limits) : nil
             return {
-                await task.emit(description, data: data == .null ? nil : data)
+                try await engineCall { try await task.emit(description, data: data == .null ? nil : data) }
                 return []
             }
         }
     }
 
     private func checkpoint() -> LuaReference {
-        lua.makeAsyncFunction(named: "tide.checkpoint") { [lua] frame in
-            let metadata = try DataConversion.object(frame.value(1), path: "metadata")
+        lua.makeAsyncFunction(named: "tide.checkpoint") { [self] frame in
             let scope = try Self.scope(frame, "tide.checkpoint")
-            let state = try scope.stateData(in: lua)  // the checkpoint holds the state as it is now
+            let metadata = try Self.fields(eventData(frame, 1, name: "metadata", limits: scope.context.limits), frame, 1)
+            let state = try scope.stateData(in: lua, ledger: ledger)  // the checkpoint holds the state as it is now
             let task = scope.context
             return {
                 if let state { await task.setState(state) }
@@ -199,7 +235,8 @@ struct TideAPI {
     /// Wraps the work of a call that may wait long: the task's `ctx.state` is saved first, so a
     /// checkpoint taken while the task waits (an automatic one) holds the state as it is now.
     func savingState(_ frame: LuaCallFrame, _ work: @escaping LuaAsyncOperation) throws -> LuaAsyncOperation {
-        guard let scope = frame.runContext as? LuaTaskScope, let state = try scope.stateData(in: lua) else {
+        guard let scope = frame.runContext as? LuaTaskScope, let state = try scope.stateData(in: lua, ledger: ledger)
+        else {
             return work
         }
         let task = scope.context
@@ -292,6 +329,8 @@ extension LuaError {
         self.init(
             LuaError.Code(rawValue: error.code), error.message, recoverable: error.recoverable,
             context: error.context.map(DataConversion.lua))
+        // The engine fails an attempt past a quota whatever its body does; so does the run, at once.
+        endsRun = error.code == LuaError.Code.quotaExceeded.rawValue
     }
 }
 

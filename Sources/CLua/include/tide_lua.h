@@ -34,7 +34,8 @@
 typedef struct tide_control {
     /* memory */
     size_t mem_used;          /* bytes currently allocated by the state */
-    size_t mem_limit;         /* 0 = no limit */
+    size_t mem_limit;         /* 0 = no limit; covers mem_used + mem_external */
+    size_t mem_external;      /* bytes the host holds on the state's behalf (data copied out of it) */
     size_t mem_peak;          /* highest mem_used seen */
     unsigned long mem_refusals; /* allocations refused because of mem_limit */
     int host_depth;           /* > 0 while host (Swift) code owns the state: allocations may overshoot */

@@ -186,14 +186,17 @@ public actor DefaultExecutionEngine: ExecutionEngine {
         try await lookup(executionId).resourceUsage()
     }
 
-    /// Adds a message to an execution's log (alert handlers and hosts use it).
+    /// Adds a message to an execution's log (alert handlers and hosts use it), within the plan's
+    /// limits: a long text is cut to ``ExecutionLimits/maxMessageBytes``; past a message quota
+    /// the message is dropped (the log says so once).
     public func log(_ executionId: String, _ level: MessageLevel, _ message: String) async throws {
-        try await lookup(executionId).log(level, message, taskId: nil, context: nil)
+        try await lookup(executionId).scriptLog(level, message, taskId: nil, context: nil)
     }
 
-    /// Adds a custom event to an execution's timeline (alert handlers and hot-swap reports use it).
+    /// Adds a custom event to an execution's timeline (alert handlers and hot-swap reports use it);
+    /// past ``ExecutionLimits/maxEvents`` it is dropped (the log says so once).
     public func emit(_ executionId: String, _ description: String, data: JSONValue? = nil) async throws {
-        try await lookup(executionId).record(.custom, description, data: data)
+        try await lookup(executionId).scriptEmit(description, data: data, taskId: nil)
     }
 
     /// Takes a checkpoint of an execution now.

@@ -163,10 +163,15 @@ extension Execution {
             } else {
                 value = try await body.run(context)
             }
+            // A quota the body went past fails the attempt, even if the body caught the error.
+            if let failure = context.failure {
+                return await failed(failure, context: context, timeout: timeout, recoveries: recoveries)
+            }
             return .completed(value)
         } catch {
             if Task.isCancelled { return .cancelled }
-            return await failed(error, context: context, timeout: timeout, recoveries: recoveries)
+            return await failed(
+                context.failure ?? error, context: context, timeout: timeout, recoveries: recoveries)
         }
     }
 
@@ -288,7 +293,7 @@ extension Execution {
             }
             record(.taskCompleted, taskId: taskId, at: time)
             if let every = configuration.checkpointPolicy.everyTasks, every > 0, completionOrder.count % every == 0 {
-                _ = makeCheckpoint(reason: "every \(every) tasks")
+                automaticCheckpoint(reason: "every \(every) tasks")
             }
         case .cancelled:
             record(.taskFailed, "task '\(taskId)' was cancelled", taskId: taskId, data: ["code": "CANCELLED"])

@@ -165,6 +165,7 @@ extension Execution {
             timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
         }
         checkpoints = point.checkpoints
+        quotas.continueAfter(messages: point.messageCount, checkpoints: point.checkpoints.count)
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }
         let skipped = plan.tasks.indices.filter { point.skipped.contains(plan.tasks[$0].id) }

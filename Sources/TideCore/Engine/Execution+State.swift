@@ -1,3 +1,4 @@
+import Synchronization
 extension Execution {
     /// The execution's state as a checkpoint records it.
     func currentState() -> ExecutionState {
@@ -29,6 +30,7 @@ extension Execution {
             id: "\(id)-cp\(checkpoints.count + 1)", executionId: id, timestamp: clock.date(at: now),
             state: currentState(), metadata: metadata)
         checkpoints.append(checkpoint)
+        checkpointsTaken.add(1, ordering: .relaxed)
         if isJournaling { pipeline.batch.checkpoints.append(checkpoint) }
         record(
             .checkpointCreated, "checkpoint \(checkpoint.id) created (\(reason))",

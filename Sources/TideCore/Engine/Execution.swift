@@ -1,5 +1,6 @@
 internal import DequeModule
 import Foundation
+import Synchronization
 
 /// One execution of a plan: its state, timeline and scheduling loop, confined to one actor.
 ///
@@ -27,6 +28,8 @@ actor Execution {
     /// Events and messages; every read of them goes through its committed prefix.
     var timeline: ExecutionTimeline
     var checkpoints: [ExecutionCheckpoint] = []
+    /// How many checkpoints have been taken, readable without a hop (task contexts report it).
+    nonisolated let checkpointsTaken = Atomic<Int>(0)
     var error: ExecutionError?
     var anyTaskFailed = false
     var firstFailure: ExecutionError?
@@ -34,6 +37,8 @@ actor Execution {
     var counters = ExecutionCounters()
     /// The figures as of the last durable commit (journaled executions report these).
     var committedCounters = ExecutionCounters()
+    /// What task bodies and scripts have added, against the plan's limits.
+    var quotas: ScriptQuotas
 
     // Loop plumbing.
     var pendingEvents: [LoopEvent] = []
@@ -84,6 +89,7 @@ actor Execution {
         // A start and an end per task.
         self.timeline = ExecutionTimeline(commitsOnAppend: journal == nil, capacity: 2 * plan.tasks.count + 4)
         self.counters.totalTasks = plan.tasks.count
+        self.quotas = ScriptQuotas(limits: plan.limits)
         self.variables = plan.variables
         self.indexById = graph.indexById
         self.sinks = graph.dependents.indices.filter { graph.dependents[$0].isEmpty }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The ``TaskContext`` the engine gives one attempt of a task.
 final class ExecutionTaskContext: TaskContext {
     let execution: Execution
@@ -6,6 +8,8 @@ final class ExecutionTaskContext: TaskContext {
     let index: Int
     let attempt: Int
     let upstreamResults: [String: JSONValue]
+    /// Set when the attempt went past a quota: it fails with this whatever its body does next.
+    private let quotaFailure = Mutex<ExecutionError?>(nil)
 
     init(
         execution: Execution, executionId: String, taskId: String, index: Int, attempt: Int,
@@ -26,16 +30,34 @@ final class ExecutionTaskContext: TaskContext {
     func reportQuality(_ quality: Double) async { await execution.reportQuality(quality) }
     func reportPhase(_ phase: String) async { await execution.reportPhase(phase) }
 
-    func emit(_ description: String, data: JSONValue?) async {
-        await execution.record(.custom, description, taskId: taskId, data: data)
+    var limits: ExecutionLimits { execution.plan.limits }
+    var checkpointsTaken: Int { execution.checkpointsTaken.load(ordering: .relaxed) }
+
+    func emit(_ description: String, data: JSONValue?) async throws {
+        try await quota { () async throws(TideError) in try await execution.scriptEmit(description, data: data, taskId: taskId) }
     }
 
-    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async {
-        await execution.log(level, message, taskId: taskId, context: context)
+    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async throws {
+        try await quota { () async throws(TideError) in try await execution.scriptLog(level, message, taskId: taskId, context: context) }
     }
 
     func checkpoint(metadata: [String: JSONValue]) async throws -> String {
-        await execution.makeCheckpoint(reason: "task '\(taskId)'", metadata: metadata).id
+        try await quota { () async throws(TideError) in try await execution.taskCheckpoint(taskId: taskId, metadata: metadata).id }
+    }
+
+    /// Why the attempt must fail whatever its body returns: the quota it went past, if any.
+    var failure: ExecutionError? { quotaFailure.withLock { $0 } }
+
+    /// Runs an engine call that counts against a quota; a refusal fails the attempt for good.
+    private func quota<T>(_ call: () async throws(TideError) -> T) async throws -> T {
+        do {
+            return try await call()
+        } catch {
+            let failure = ExecutionError(
+                code: error.code.rawValue, message: error.message, taskId: taskId, recoverable: false)
+            quotaFailure.withLock { if $0 == nil { $0 = failure } }
+            throw failure
+        }
     }
 
     func allocate(_ requirements: [ResourceRequirement]) async throws -> [Resource] {

@@ -38,6 +38,8 @@ public struct TideError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidAlert: Code = "INVALID_ALERT"
         /// No resource has that id.
         public static let unknownResource: Code = "UNKNOWN_RESOURCE"
+        /// A task body went past one of its execution's quotas (``ExecutionLimits``).
+        public static let quotaExceeded: Code = "QUOTA_EXCEEDED"
     }
 
     /// The classification.

@@ -24,6 +24,8 @@ public struct ExecutionPlan: Sendable, Identifiable {
     public var timeout: Duration?
     /// Where the plan is defined (a Lua plan file), for errors.
     public var location: SourceLocation?
+    /// What the plan's task bodies may make the execution hold and print.
+    public var limits: ExecutionLimits
 
     /// Creates a plan.
     public init(
@@ -34,8 +36,10 @@ public struct ExecutionPlan: Sendable, Identifiable {
         failurePolicy: FailurePolicy = .abort,
         timeout: Duration? = nil,
         location: SourceLocation? = nil,
+        limits: ExecutionLimits = .default,
         tasks: [PlanTask]
     ) {
+        self.limits = limits
         self.id = id
         self.name = name ?? id
         self.tasks = tasks

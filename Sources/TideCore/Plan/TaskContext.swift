@@ -28,11 +28,26 @@ public protocol TaskContext: Sendable {
     func reportQuality(_ quality: Double) async
     /// Names the phase the task is in (shown as the execution's `currentPhase`).
     func reportPhase(_ phase: String) async
-    /// Adds a custom event to the timeline.
-    func emit(_ description: String, data: JSONValue?) async
-    /// Adds a message to the execution's log.
-    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async
+    /// What the task may make its execution hold and print (the plan's ``ExecutionLimits``).
+    var limits: ExecutionLimits { get }
+    /// How many checkpoints the execution has taken so far: a value a body handed over before the
+    /// count last changed may be kept by a checkpoint.
+    var checkpointsTaken: Int { get }
+    /// Adds a custom event to the timeline; a description longer than
+    /// ``ExecutionLimits/maxMessageBytes`` is cut.
+    ///
+    /// - Throws: ``ExecutionError`` `QUOTA_EXCEEDED` past ``ExecutionLimits/maxEvents``; the
+    ///   attempt then fails with it, whatever the body does next.
+    func emit(_ description: String, data: JSONValue?) async throws
+    /// Adds a message to the execution's log; a text longer than ``ExecutionLimits/maxMessageBytes``
+    /// is cut and ends with `… (N more bytes)`.
+    ///
+    /// - Throws: ``ExecutionError`` `QUOTA_EXCEEDED` past ``ExecutionLimits/maxMessages`` or
+    ///   ``ExecutionLimits/maxLogBytes``; the attempt then fails with it.
+    func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async throws
     /// Creates a checkpoint of the execution now and returns its id.
+    ///
+    /// - Throws: ``ExecutionError`` `QUOTA_EXCEEDED` past ``ExecutionLimits/maxCheckpoints``.
     func checkpoint(metadata: [String: JSONValue]) async throws -> String
     /// Allocates resources for this attempt, waiting until all are available (all or nothing).
     ///
@@ -50,6 +65,12 @@ public protocol TaskContext: Sendable {
 }
 
 extension TaskContext {
+    /// The defaults, for contexts that do not know their plan's limits.
+    public var limits: ExecutionLimits { .default }
+
+    /// None, for contexts that do not take checkpoints.
+    public var checkpointsTaken: Int { 0 }
+
     /// The attempt's identity, unique forever: `executionId/taskId/attempt`, with `%` and `/` in
     /// the task id written `%25` and `%2F`. Use it as the idempotency key of side effects: a
     /// resumed execution never gives it to another attempt.

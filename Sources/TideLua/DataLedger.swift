@@ -1,0 +1,53 @@
+import Lua
+import TideCore
+
+/// The data a plan's scripts made the engine keep, counted against their state's memory cap.
+///
+/// Every value copied out of Lua that the execution keeps — a task's state, a variable, a result,
+/// the data of an event, the context of a message, a checkpoint's metadata — is held on the plan's
+/// ``LuaState`` (``LuaState/hold(_:for:)``), so that the scripts' memory and what they made the
+/// engine keep share the one ``ExecutionLimits/memory`` budget. A state or variable that replaces
+/// an earlier one releases it, unless a checkpoint was taken since (the checkpoint keeps it).
+///
+/// `@unchecked Sendable`: it is touched only on the plan's `LuaRuntime` actor, by host functions
+/// and by task bodies inside `withState`.
+final class DataLedger: @unchecked Sendable {
+    /// What one replaceable value (a task's state, a variable) holds, and when it was handed over.
+    private struct Held {
+        var bytes: Int
+        var checkpoints: Int
+    }
+
+    private var states: [String: Held] = [:]
+    private var variables: [String: Held] = [:]
+
+    /// Holds `bytes` for the new state of task `taskId`, releasing its previous one if no
+    /// checkpoint was taken since (`checkpoints` is the execution's count now).
+    ///
+    /// - Throws: ``LuaError/Code/memoryLimit``, changing nothing, if the budget would be passed.
+    func replaceState(of taskId: String, bytes: Int, checkpoints: Int, in lua: LuaState) throws(LuaError) {
+        try replace(&states[taskId], bytes: bytes, checkpoints: checkpoints, what: "ctx.state", in: lua)
+    }
+
+    /// Holds `bytes` for the new value of variable `name`, as ``replaceState(of:bytes:checkpoints:in:)``.
+    func replaceVariable(_ name: String, bytes: Int, checkpoints: Int, in lua: LuaState) throws(LuaError) {
+        try replace(&variables[name], bytes: bytes, checkpoints: checkpoints, what: "ctx.vars.\(name)", in: lua)
+    }
+
+    /// Holds `bytes` for data the execution keeps for good (a result, event data, a message context).
+    func keep(_ bytes: Int, for what: String, in lua: LuaState) throws(LuaError) {
+        try lua.hold(bytes, for: what)
+    }
+
+    private func replace(_ slot: inout Held?, bytes: Int, checkpoints: Int, what: String, in lua: LuaState)
+        throws(LuaError)
+    {
+        let freed = slot.map { $0.checkpoints == checkpoints ? $0.bytes : 0 } ?? 0
+        if bytes > freed {
+            try lua.hold(bytes - freed, for: what)
+        } else {
+            lua.releaseHeld(freed - bytes)
+        }
+        slot = Held(bytes: bytes, checkpoints: checkpoints)
+    }
+}

@@ -1,0 +1,92 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes bytes into the write end of a pipe without blocking a thread, and tells whether the
+/// reader closed its end before taking them all.
+///
+/// The descriptor is made non-blocking and written whenever a dispatch source says it is
+/// writable. A reader that goes away is normal: the write fails with `EPIPE` (SIGPIPE must be
+/// ignored, see ``ProcessRunner/ignoreBrokenPipeSignal()``) and feeding stops. The descriptor is
+/// closed when feeding ends, however it ends.
+///
+/// `@unchecked Sendable`: the dispatch source is thread-safe (a dispatch object); the byte count
+/// and continuation are behind a mutex; the rest is immutable.
+final class PipeFeeder: @unchecked Sendable {
+    private let descriptor: Int32
+    private let bytes: [UInt8]
+    private let queue = DispatchQueue(label: "tide.exec.stdin")
+    /// Bytes written so far, whether the reader closed the pipe, and the continuation to resume;
+    /// touched only on `queue`.
+    private let progress = Mutex<(written: Int, closedEarly: Bool, done: CheckedContinuation<Bool, Never>?)>(
+        (0, false, nil))
+    private let source: any DispatchSourceWrite
+    private let startedFlag = Mutex(false)
+
+    /// Whether ``feed()`` was called (if not, ``abandon()`` closes the descriptor).
+    var started: Bool { startedFlag.withLock { $0 } }
+
+    init(descriptor: Int32, bytes: [UInt8]) {
+        self.descriptor = descriptor
+        self.bytes = bytes
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        source = DispatchSource.makeWriteSource(fileDescriptor: descriptor, queue: queue)
+    }
+
+    /// Writes everything, or until the reader closes the pipe or the calling task is cancelled.
+    ///
+    /// - Returns: `true` if the reader closed its end before all the bytes were written.
+    func feed() async -> Bool {
+        startedFlag.withLock { $0 = true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                progress.withLock { $0.done = continuation }
+                source.setEventHandler { [self] in writeSome() }
+                source.setCancelHandler { [self] in
+                    close(descriptor)
+                    let (closedEarly, done) = progress.withLock { state in
+                        defer { state.done = nil }
+                        // Stopped before the end (the child exited, or the task was cancelled).
+                        return (state.closedEarly || state.written < bytes.count, state.done)
+                    }
+                    done?.resume(returning: closedEarly)
+                }
+                if bytes.isEmpty { source.cancel() }
+                source.activate()
+            }
+        } onCancel: {
+            source.cancel()
+        }
+    }
+
+    /// Closes the descriptor of a feeder that never fed (the child could not be started).
+    func abandon() {
+        close(descriptor)
+    }
+
+    /// Writes what the pipe takes now; ends feeding when all is written or the reader is gone.
+    private func writeSome() {
+        var written = progress.withLock { $0.written }
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { raw in
+                write(descriptor, raw.baseAddress! + written, raw.count - written)
+            }
+            if count > 0 {
+                written += count
+                continue
+            }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            progress.withLock { $0.closedEarly = true }  // EPIPE: the reader closed its end
+            break
+        }
+        let finished = progress.withLock { state in
+            state.written = written
+            return written >= bytes.count || state.closedEarly
+        }
+        if finished { source.cancel() }
+    }
+}
