@@ -88,6 +88,17 @@ public enum LimitsReader {
         return problems
     }
 
+    /// The run budget of a strategy's or handler's calls: `base` with what the file's
+    /// `limits = { runTime = …, instructions = … }` says; returns a sentence for each mistake.
+    static func scriptBudget(_ value: LuaValue?, base: LuaRunBudget, what: String) -> (LuaRunBudget, [String]) {
+        guard let value else { return (base, []) }
+        var limits = ExecutionLimits.default
+        limits.runTime = base.time
+        limits.instructions = base.instructions
+        let problems = read(value, into: &limits, allowed: [.runTime, .instructions], what: what)
+        return (LuaRunBudget(time: limits.runTime, instructions: limits.instructions), problems)
+    }
+
     /// Reads `NAME=VALUE` from the command line (`maxEvents=1000`, `memory=64MiB`, `runTime=none`).
     public static func commandLine(_ text: String) -> Result<(ExecutionLimits.Name, ExecutionLimits.Setting), LimitError>
     {

@@ -101,6 +101,8 @@ struct LuaAlertHandler: Sendable {
     let resolved: LuaReference?
     let scripts: LuaScripts
     let name: String
+    /// The Lua time and instructions each call may use (the file's `limits`, else the state's).
+    let budget: LuaRunBudget
 
     static let operators: [String: AlertCondition.Operator] = [
         ">": .gt, "<": .lt, "=": .eq, "==": .eq, ">=": .gte, "<=": .lte,
@@ -123,7 +125,10 @@ struct LuaAlertHandler: Sendable {
             )
         }
         var problems: [String] = []
-        let known = ["id", "condition", "handle", "resolved"]
+        let known = ["id", "condition", "handle", "resolved", "limits"]
+        let (budget, limitProblems) = LimitsReader.scriptBudget(
+            value["limits"], base: scripts.options.limits.budget, what: "an alert handler")
+        problems += limitProblems
         for key in fields.keys where !(key.stringValue.map(known.contains) ?? false) {
             let hint = key.stringValue.flatMap { closestMatch(to: $0, among: known) }
             problems.append("unknown field \(key)" + (hint.map { " (did you mean '\($0)'?)" } ?? ""))
@@ -177,7 +182,7 @@ struct LuaAlertHandler: Sendable {
         guard problems.isEmpty else { throw LuaScriptFailure("\(place): " + problems.joined(separator: "; ")) }
         return LuaAlertHandler(
             id: id, version: version, hash: contentHash(source), condition: condition, handleFunction: handle,
-            resolved: resolved, scripts: scripts, name: place)
+            resolved: resolved, scripts: scripts, name: place, budget: budget)
     }
 
     func handle(_ alert: Alert) async { await call(handleFunction, alert, "handle") }
@@ -200,7 +205,7 @@ struct LuaAlertHandler: Sendable {
             "message": .string(LuaString(alert.message)),
         ]
         do {
-            _ = try await scripts.call(function, table, executionId: alert.executionId)
+            _ = try await scripts.call(function, table, executionId: alert.executionId, budget: budget)
         } catch {
             let text = "alert handler '\(id)' version \(version) (\(name)) failed in \(what): \(error)"
             if (try? await scripts.engine.log(alert.executionId, .warning, text)) == nil {

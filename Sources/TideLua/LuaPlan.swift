@@ -100,6 +100,7 @@ public struct LuaPlan: Sendable {
         async throws(LuaPlanError) -> LuaPlan
     {
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let options = Self.cappingLog(options)
         let runtime: LuaRuntime
         let setup: Setup
         do {
@@ -149,6 +150,13 @@ public struct LuaPlan: Sendable {
             }
         }
         return LuaPlan(plan: plan, pools: pools, file: file, source: source, runtime: runtime)
+    }
+
+    /// The options with their plan-file log passed through a ``PlanFileLog``.
+    private static func cappingLog(_ options: LuaPlanOptions) -> LuaPlanOptions {
+        var capped = options
+        capped.log = options.log.map { PlanFileLog(sink: $0, limits: baseLimits(options)).forward }
+        return capped
     }
 
     /// The limits a plan starts from before its `limits` table: the defaults, with the memory cap

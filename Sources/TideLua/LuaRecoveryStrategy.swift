@@ -42,6 +42,8 @@ public struct LuaRecoveryStrategy: RecoveryStrategy {
     let scripts: LuaScripts
     let function: LuaReference
     let place: String
+    /// The Lua time and instructions each call may use (the file's `limits`, else the state's).
+    let budget: LuaRunBudget
 
     /// Asks the Lua function.
     ///
@@ -50,7 +52,8 @@ public struct LuaRecoveryStrategy: RecoveryStrategy {
     public func execute(_ context: RecoveryContext) async throws -> RecoveryResult {
         let value: LuaValue
         do {
-            value = try await scripts.call(function, Self.lua(context), executionId: context.executionId)
+            value = try await scripts.call(
+                function, Self.lua(context), executionId: context.executionId, budget: budget)
         } catch let error as LuaError {
             throw LuaScriptFailure("\(error) (in \(place))")
         }
@@ -81,7 +84,10 @@ public struct LuaRecoveryStrategy: RecoveryStrategy {
                     + "return { id = …, applicableErrors = { … }, execute = function(context) … end }")
         }
         var problems: [String] = []
-        let known: Set<String> = ["id", "name", "description", "applicableErrors", "execute"]
+        let known: Set<String> = ["id", "name", "description", "applicableErrors", "execute", "limits"]
+        let (budget, limitProblems) = LimitsReader.scriptBudget(
+            value["limits"], base: scripts.options.limits.budget, what: "a recovery strategy")
+        problems += limitProblems
         for key in value.mapValue?.keys ?? [:].keys {
             if let field = key.stringValue, known.contains(field) { continue }
             let hint = key.stringValue.flatMap { closestMatch(to: $0, among: Array(known)) }
@@ -120,7 +126,7 @@ public struct LuaRecoveryStrategy: RecoveryStrategy {
             id: id, name: value["name"]?.stringValue ?? id, description: value["description"]?.stringValue ?? "",
             applicableErrors: codes, version: String(version), file: file,
             hash: contentHash(source), scripts: scripts, function: function,
-            place: location.map { "\($0)" } ?? "\(name)@\(version)")
+            place: location.map { "\($0)" } ?? "\(name)@\(version)", budget: budget)
     }
 
     // MARK: - Conversions

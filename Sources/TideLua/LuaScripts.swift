@@ -50,10 +50,13 @@ public final class LuaScripts: Sendable {
         return (values.first ?? .nil, chunk)
     }
 
-    /// Runs a script function with one argument, for an execution (or none), within the call timeout.
-    func call(_ function: LuaReference, _ argument: LuaValue, executionId: String?) async throws -> LuaValue {
+    /// Runs a script function with one argument, for an execution (or none), within the call
+    /// timeout and `budget` (the state's by default).
+    func call(_ function: LuaReference, _ argument: LuaValue, executionId: String?, budget: LuaRunBudget? = nil)
+        async throws -> LuaValue
+    {
         let runtime = self.runtime
-        let budget = options.limits.budget
+        let budget = budget ?? options.limits.budget
         let scope = ScriptScope(executionId: executionId)
         let timeout = options.callTimeout
         return try await withThrowingTaskGroup(of: LuaValue?.self) { group in

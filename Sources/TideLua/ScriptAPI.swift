@@ -45,9 +45,10 @@ struct ScriptAPI {
     private func writer() -> @Sendable (String?, MessageLevel, String) async -> Void {
         let engine = self.engine
         let log = self.log
+        let cutter = ScriptQuotas(limits: .default)
         return { executionId, level, text in
             if let executionId, (try? await engine.log(executionId, level, text)) != nil { return }
-            log?(level, text)
+            log?(level, cutter.cut(text))
         }
     }
 
@@ -61,7 +62,7 @@ struct ScriptAPI {
             default: throw frame.argumentError(1, "string expected, got \(frame.typeName(1))")
             }
             if frame.argumentCount >= 2 {
-                let context = try DataConversion.json(frame.value(2), path: "context")
+                let context = try DataConversion.json(frame.value(2, bound: Self.dataBound("context")), path: "context")
                 if context != .null, case .object(let fields) = context, !fields.isEmpty {
                     text +=
                         " "
@@ -76,6 +77,12 @@ struct ScriptAPI {
                 return []
             }
         }
+    }
+
+    /// How event data and message context of scripts are bounded (``ExecutionLimits/maxEventDataBytes``).
+    private static func dataBound(_ name: String) -> LuaValueBound {
+        LuaValueBound(
+            name: name, maxBytes: ExecutionLimits.default.maxEventDataBytes, limitName: "maxEventDataBytes")
     }
 
     private static func describe(_ value: JSONValue) -> String {
@@ -93,7 +100,9 @@ struct ScriptAPI {
         let engine = self.engine
         return lua.makeAsyncFunction(named: "tide.emit") { frame in
             let description = try frame.string(1)
-            let data = frame.argumentCount >= 2 ? try DataConversion.json(frame.value(2), path: "data") : nil
+            let data =
+                frame.argumentCount >= 2
+                ? try DataConversion.json(frame.value(2, bound: Self.dataBound("data")), path: "data") : nil
             guard let executionId = (frame.runContext as? ScriptScope)?.executionId else {
                 throw LuaError(.scriptError, "tide.emit needs an execution: this call concerns none")
             }

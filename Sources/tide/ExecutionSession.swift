@@ -132,14 +132,23 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Print events, messages and the final result as JSON lines.")
     var json = false
 
+    @Flag(
+        name: .customLong("json-timeline"),
+        help: """
+            Like --json, and the final {"result"} line also carries the whole timeline (by default it \
+            says only "timelineEvents": N, the events having been streamed already).
+            """)
+    var jsonTimeline = false
+
     @Flag(help: "Print only the summary.")
     var quiet = false
 
     func validate() throws {
-        if json && quiet { throw ValidationError("--json and --quiet cannot be used together") }
+        if (json || jsonTimeline) && quiet { throw ValidationError("--json and --quiet cannot be used together") }
     }
 
     var mode: RunReporter.Mode {
-        json ? .json : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
+        json || jsonTimeline
+            ? .json(timeline: jsonTimeline) : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
     }
 }

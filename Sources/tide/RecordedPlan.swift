@@ -41,12 +41,15 @@ struct PlanLoading: ParsableArguments {
             "The folder of Lua modules plans require (default: found next to the tool).", valueName: "dir"))
     var stdlib: String?
 
+    @OptionGroup var limits: LimitOptions
+
     func options() throws -> LuaPlanOptions {
         var options = LuaPlanOptions(log: { level, text, location in
             let place = location.map { "\($0): " } ?? ""
             Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
         })
         options.stdlibPath = try PlanInput.checkedStdlib(explicit: stdlib)
+        options.limitOverrides = try limits.overrides()
         return options
     }
 }

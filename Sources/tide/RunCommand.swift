@@ -23,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var storage: StoreOptions
     @OptionGroup var scripts: ScriptOptions
     @OptionGroup var checkpoints: CheckpointOptions
+    @OptionGroup var limits: LimitOptions
 
     @Option(help: "Most tasks running at once (overrides the plan's concurrency).")
     var concurrency: Int?
@@ -50,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
             log: { level, text, location in
                 let place = location.map { "\($0): " } ?? ""
                 Terminal.standardError.write("\(place)\(level.rawValue) \(text)\n")
-            })
+            }, limitOverrides: try limits.overrides())
         let loaded = try await input.load(options: options)
         try scripts.checkFolders()
         let store = inMemory ? nil : try storage.openForPlan(at: input.plan)

@@ -4,13 +4,14 @@ import Tide
 /// What `tide run` shows while an execution runs.
 final class RunReporter {
     /// How the run is shown.
-    enum Mode {
+    enum Mode: Equatable {
         /// A live progress line on a terminal, redrawn in place, with messages above it.
         case progress
         /// One line per event and message (output is not a terminal).
         case lines
-        /// NDJSON: one `{"event": …}` or `{"message": …}` object per line.
-        case json
+        /// NDJSON: one `{"event": …}` or `{"message": …}` object per line; the final `{"result": …}`
+        /// line carries the timeline only with `timeline` (else `"timelineEvents": N`).
+        case json(timeline: Bool)
         /// Nothing until the summary.
         case quiet
     }
@@ -96,14 +97,27 @@ final class RunReporter {
     /// Ends the live output and prints the result: the summary, or the final `{"result": …}` line.
     func finish(_ result: ExecutionResult) {
         switch mode {
-        case .json:
-            out.write(line(["result": result]))
+        case .json(let timeline):
+            out.write(timeline ? line(["result": result]) : line(["result": Self.withoutTimeline(result)]))
         case .progress:
             if drawn { out.write("\r\u{1B}[2K") }
             out.write(RunSummary(result: result).text)
         case .lines, .quiet:
             out.write(RunSummary(result: result).text)
         }
+    }
+
+    /// The result as JSON with `"timelineEvents": N` instead of the timeline, so that the last
+    /// line stays small whatever the run did (its events were streamed line by line).
+    static func withoutTimeline(_ result: ExecutionResult) -> JSONValue {
+        var short = result
+        short.timeline = []
+        guard let data = try? makeEncoder().encode(short),
+            case .object(var fields) = try? JSONDecoder().decode(JSONValue.self, from: data)
+        else { return .null }
+        fields["timeline"] = nil
+        fields["timelineEvents"] = .int(result.timeline.count)
+        return .object(fields)
     }
 
     private func line<T: Encodable>(_ value: [String: T]) -> String {

@@ -9,9 +9,10 @@ struct ValidateCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var input: PlanInput
+    @OptionGroup var limits: LimitOptions
 
     func run() async throws {
-        let loaded = try await input.load(options: LuaPlanOptions())
+        let loaded = try await input.load(options: LuaPlanOptions(limitOverrides: try limits.overrides()))
         let count = loaded.plan.tasks.count
         print("ok: plan '\(loaded.plan.id)' has \(count) task\(count == 1 ? "" : "s")")
     }

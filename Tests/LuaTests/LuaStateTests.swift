@@ -80,7 +80,7 @@ struct LuaStateTests {
         let harness = try Harness()
         #expect(
             harness.error("error(setmetatable({}, { __tostring = function() return 'x' end }))")?.message
-                == "(error object is a table value)")
+                .hasPrefix("an error table without a code or a message was raised; raise error { code =") == true)
         #expect(harness.error("error()")?.message == "(error object is a nil value)")
     }
 

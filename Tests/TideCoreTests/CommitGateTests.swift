@@ -19,7 +19,7 @@ struct CommitGateTests {
             id: "p",
             tasks: [
                 PlanTask(id: "a") { ctx in
-                    await ctx.log(.info, "a ran", context: nil)
+                    try await ctx.log(.info, "a ran", context: nil)
                     return 1
                 },
                 PlanTask(id: "b", dependencies: ["a"]) { _ in 2 },

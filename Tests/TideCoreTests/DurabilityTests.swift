@@ -48,7 +48,7 @@ struct DurabilityTests {
             tasks: (1...50).map { task("t\($0)") } + [
                 PlanTask(id: "last", dependencies: (1...50).map { "t\($0)" }) { ctx in
                     await ctx.setVariable("x", 2)
-                    await ctx.log(.info, "done", context: nil)
+                    try await ctx.log(.info, "done", context: nil)
                     _ = try await ctx.checkpoint(metadata: [:])
                     return "ok"
                 }

@@ -55,9 +55,9 @@ struct EngineUnderLoadTests {
             tasks: [
                 PlanTask(id: "talker") { ctx in
                     for level in MessageLevel.allCases {
-                        await ctx.log(level, "a \(level.rawValue) message", context: ["level": .string(level.rawValue)])
+                        try await ctx.log(level, "a \(level.rawValue) message", context: ["level": .string(level.rawValue)])
                     }
-                    await ctx.emit("rows exported", data: ["rows": 42])
+                    try await ctx.emit("rows exported", data: ["rows": 42])
                     await ctx.reportPhase("exporting")
                     return .null
                 }

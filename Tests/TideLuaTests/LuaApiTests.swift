@@ -251,9 +251,10 @@ struct LuaApiTests {
         #expect(result.error?.message.contains("a quality from 0 to 1 expected, got 7.0") == true)
     }
 
-    @Test func ctx_whenScriptSetsAnUnknownField_raisesWithAHint() async throws {
+    @Test func ctx_whenScriptSetsAnUnknownField_raisesAViolationWithAHint() async throws {
         let result = try await runPlan(#"return { tasks = { { id = "t", run = function(ctx) ctx.rows = 1 end } } }"#)
-        #expect(result.error?.message.contains("plan.lua:1: ctx.rows cannot be set") == true)
+        #expect(result.error?.code == "SANDBOX_VIOLATION")
+        #expect(result.error?.message.contains("plan.lua:1: ctx.rows is read-only: keep a task's own data") == true)
     }
 
     @Test func error_whenTaskRaisesATable_keepsCodeRecoverableContextAndPlace() async throws {

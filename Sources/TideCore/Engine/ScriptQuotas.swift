@@ -3,8 +3,8 @@
 ///
 /// A value type the ``Execution`` actor keeps; each `admit…` either counts what is added and
 /// returns `nil`, or counts nothing and returns the limit it would pass.
-struct ScriptQuotas: Sendable {
-    let limits: ExecutionLimits
+package struct ScriptQuotas: Sendable {
+    package let limits: ExecutionLimits
     private(set) var messages = 0
     private(set) var logBytes = 0
     private(set) var events = 0
@@ -14,19 +14,19 @@ struct ScriptQuotas: Sendable {
     /// Limits already reported in the execution's log: each is reported once.
     private var reported: Set<ExecutionLimits.Name> = []
 
-    init(limits: ExecutionLimits) {
+    package init(limits: ExecutionLimits) {
         self.limits = limits
     }
 
     /// Starts from what an earlier run of the execution left: its messages (all of them, the
     /// engine's too) and its checkpoints count against the quotas of this run.
-    mutating func continueAfter(messages: Int, checkpoints: Int) {
+    package mutating func continueAfter(messages: Int, checkpoints: Int) {
         self.messages = messages
         self.checkpoints = checkpoints
     }
 
     /// Counts a message of `bytes` bytes of text, or names the limit it would pass.
-    mutating func admitMessage(bytes: Int) -> ExecutionLimits.Name? {
+    package mutating func admitMessage(bytes: Int) -> ExecutionLimits.Name? {
         if messages + 1 > limits.maxMessages { return .maxMessages }
         if logBytes + bytes > limits.maxLogBytes { return .maxLogBytes }
         messages += 1
@@ -35,33 +35,33 @@ struct ScriptQuotas: Sendable {
     }
 
     /// Counts a custom event, or names the limit it would pass.
-    mutating func admitEvent() -> ExecutionLimits.Name? {
+    package mutating func admitEvent() -> ExecutionLimits.Name? {
         if events + 1 > limits.maxEvents { return .maxEvents }
         events += 1
         return nil
     }
 
     /// Counts a checkpoint, or names the limit it would pass.
-    mutating func admitCheckpoint() -> ExecutionLimits.Name? {
+    package mutating func admitCheckpoint() -> ExecutionLimits.Name? {
         if checkpoints + 1 > limits.maxCheckpoints { return .maxCheckpoints }
         checkpoints += 1
         return nil
     }
 
     /// Notes something dropped; `true` the first time `limit` is reached (time to say so once).
-    mutating func drop(at limit: ExecutionLimits.Name) -> Bool {
+    package mutating func drop(at limit: ExecutionLimits.Name) -> Bool {
         dropped += 1
         return reported.insert(limit).inserted
     }
 
     /// Whether `limit` is reported for the first time (and marks it reported).
-    mutating func firstReport(of limit: ExecutionLimits.Name) -> Bool {
+    package mutating func firstReport(of limit: ExecutionLimits.Name) -> Bool {
         reported.insert(limit).inserted
     }
 
     /// `text` cut to ``ExecutionLimits/maxMessageBytes`` at a character boundary, ending with
     /// `… (N more bytes)` when cut.
-    func cut(_ text: String) -> String {
+    package func cut(_ text: String) -> String {
         let limit = max(limits.maxMessageBytes, 0)
         guard text.utf8.count > limit else { return text }
         let bytes = Array(text.utf8)
@@ -71,7 +71,7 @@ struct ScriptQuotas: Sendable {
     }
 
     /// What a task that passed `limit` is told: the limit, its value and how to raise it.
-    func message(passing limit: ExecutionLimits.Name, taskId: String?) -> String {
+    package func message(passing limit: ExecutionLimits.Name, taskId: String?) -> String {
         let what: String
         switch limit {
         case .maxMessages: what = "its execution has logged \(limits.maxMessages) messages (maxMessages)"
