@@ -66,8 +66,8 @@ extension LuaState {
                 let code = text(at: -1, on: L, limit: 128)
                 if code.isEmpty { badCode = "an empty string" } else { error.code = LuaError.Code(rawValue: code) }
             } else if codeType != LUA_TNIL {
-                badCode = "a \(String(cString: lua_typename(L, codeType)))"
-                if codeType == LUA_TNUMBER { badCode! += " (\(text(ofNumberAt: -1)))" }
+                let shown = codeType == LUA_TNUMBER ? " (\(text(ofNumberAt: -1)))" : ""
+                badCode = "a \(String(cString: lua_typename(L, codeType)))\(shown)"
             }
             lua_settop(L, index)
             let hasMessage = rawField("message", of: index) == LUA_TSTRING

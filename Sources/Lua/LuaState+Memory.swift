@@ -6,7 +6,8 @@ extension LuaState {
 
     /// Counts `bytes` the host keeps for the state's scripts — data copied out of Lua that lives on
     /// in Swift (a task's state, a result, event data) — against the state's memory cap, so that
-    /// everything a script can cause shares one cap.
+    /// everything a script can cause shares one cap. What the host holds may use at most half of
+    /// the cap, so that kept data never leaves the running scripts without room.
     ///
     /// - Parameters:
     ///   - bytes: The size of what is kept.
@@ -16,12 +17,18 @@ extension LuaState {
     public func hold(_ bytes: Int, for what: String) throws(LuaError) {
         guard bytes > 0 else { return }
         let limit = control.pointee.mem_limit
-        let total = control.pointee.mem_used + control.pointee.mem_external + bytes
-        if limit != 0 && total > limit {
+        let held = control.pointee.mem_external + bytes
+        if limit != 0 && held > limit / 2 {
+            throw LuaError(
+                .memoryLimit,
+                "not enough memory to keep \(what) (\(bytes.byteCountText)): the data the scripts keep in the "
+                    + "execution would pass half of the memory limit of \(limit.byteCountText)")
+        }
+        if limit != 0 && control.pointee.mem_used + held > limit {
             throw LuaError(
                 .memoryLimit,
                 "not enough memory to keep \(what) (\(bytes.byteCountText)): the state's memory and the data "
-                    + "its scripts keep in the execution would pass the memory limit of \(Int(limit).byteCountText)")
+                    + "its scripts keep in the execution would pass the memory limit of \(limit.byteCountText)")
         }
         control.pointee.mem_external += bytes
     }

@@ -20,7 +20,8 @@ public enum LimitsReader {
         if let name = ExecutionLimits.Name(rawValue: text) { return .success(name) }
         let names = ExecutionLimits.Name.allCases.map(\.rawValue)
         let hint = closestMatch(to: text, among: names).map { " (did you mean '\($0)'?)" } ?? ""
-        return .failure(LimitError("there is no limit '\(text)'\(hint); the limits are \(names.joined(separator: ", "))"))
+        return .failure(
+            LimitError("there is no limit '\(text)'\(hint); the limits are \(names.joined(separator: ", "))"))
     }
 
     /// The value of limit `name` written as `value`.
@@ -59,7 +60,8 @@ public enum LimitsReader {
     ///
     /// - Parameter allowed: The limits this kind of script may set; others are mistakes that say so.
     public static func read(
-        _ value: LuaValue, into limits: inout ExecutionLimits, allowed: Set<ExecutionLimits.Name> = Set(
+        _ value: LuaValue, into limits: inout ExecutionLimits,
+        allowed: Set<ExecutionLimits.Name> = Set(
             ExecutionLimits.Name.allCases), what: String = "the plan"
     ) -> [String] {
         guard case .map(let fields) = value else {
@@ -100,8 +102,9 @@ public enum LimitsReader {
     }
 
     /// Reads `NAME=VALUE` from the command line (`maxEvents=1000`, `memory=64MiB`, `runTime=none`).
-    public static func commandLine(_ text: String) -> Result<(ExecutionLimits.Name, ExecutionLimits.Setting), LimitError>
-    {
+    public static func commandLine(_ text: String) -> Result<
+        (ExecutionLimits.Name, ExecutionLimits.Setting), LimitError
+    > {
         guard let equals = text.firstIndex(of: "=") else {
             return .failure(LimitError("--limit takes NAME=VALUE (maxEvents=1000, memory=64MiB), got '\(text)'"))
         }

@@ -183,7 +183,7 @@ public struct LuaPlan: Sendable {
         runtime: LuaRuntime, runner: LuaReference, ledger: DataLedger, function: LuaReference, taskId: String
     ) -> TaskBody {
         let id = LuaValue.string(LuaString(taskId))
-        let name = "the result of task '\(taskId)'"
+        let name = "result"
         return TaskBody { context in
             let scope = LuaTaskScope(context: context)
             let limits = context.limits

@@ -72,7 +72,8 @@ final class PipeFeeder: @unchecked Sendable {
         var written = progress.withLock { $0.written }
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { raw in
-                write(descriptor, raw.baseAddress! + written, raw.count - written)
+                guard let base = raw.baseAddress else { return 0 }
+                return write(descriptor, base + written, raw.count - written)
             }
             if count > 0 {
                 written += count

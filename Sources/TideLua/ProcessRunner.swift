@@ -113,7 +113,8 @@ public struct ProcessRunner: Sendable {
             Self.ignoreBrokenPipeSignal()
             var ends: [Int32] = [-1, -1]
             guard makePipe(&ends, O_CLOEXEC) == 0 else {
-                throw ProcessError(code: "PROCESS_ERROR", message: "cannot make a pipe for the input of '\(request.command)'")
+                throw ProcessError(
+                    code: "PROCESS_ERROR", message: "cannot make a pipe for the input of '\(request.command)'")
             }
             input = .fileDescriptor(FileDescriptor(rawValue: ends[0]), closeAfterSpawningProcess: true)
             feeder = PipeFeeder(descriptor: ends[1], bytes: bytes)

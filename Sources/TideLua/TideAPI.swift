@@ -139,7 +139,8 @@ struct TideAPI {
         case .null: return [:]
         case .object(let fields): return fields
         case .array(let elements) where elements.isEmpty: return [:]
-        default: throw frame.argumentError(position, "a table with named fields expected, got \(frame.typeName(position))")
+        default:
+            throw frame.argumentError(position, "a table with named fields expected, got \(frame.typeName(position))")
         }
     }
 
@@ -158,7 +159,8 @@ struct TideAPI {
     private func checkpoint() -> LuaReference {
         lua.makeAsyncFunction(named: "tide.checkpoint") { [self] frame in
             let scope = try Self.scope(frame, "tide.checkpoint")
-            let metadata = try Self.fields(eventData(frame, 1, name: "metadata", limits: scope.context.limits), frame, 1)
+            let metadata = try Self.fields(
+                eventData(frame, 1, name: "metadata", limits: scope.context.limits), frame, 1)
             let state = try scope.stateData(in: lua, ledger: ledger)  // the checkpoint holds the state as it is now
             let task = scope.context
             return {

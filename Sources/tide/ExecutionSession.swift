@@ -149,6 +149,7 @@ struct OutputOptions: ParsableArguments {
 
     var mode: RunReporter.Mode {
         json || jsonTimeline
-            ? .json(timeline: jsonTimeline) : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
+            ? .json(timeline: jsonTimeline)
+            : quiet ? .quiet : Terminal.standardOutput.isInteractive ? .progress : .lines
     }
 }

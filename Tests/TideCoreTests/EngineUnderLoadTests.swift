@@ -55,7 +55,8 @@ struct EngineUnderLoadTests {
             tasks: [
                 PlanTask(id: "talker") { ctx in
                     for level in MessageLevel.allCases {
-                        try await ctx.log(level, "a \(level.rawValue) message", context: ["level": .string(level.rawValue)])
+                        try await ctx.log(
+                            level, "a \(level.rawValue) message", context: ["level": .string(level.rawValue)])
                     }
                     try await ctx.emit("rows exported", data: ["rows": 42])
                     await ctx.reportPhase("exporting")

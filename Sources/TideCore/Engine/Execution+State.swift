@@ -1,4 +1,5 @@
 import Synchronization
+
 extension Execution {
     /// The execution's state as a checkpoint records it.
     func currentState() -> ExecutionState {

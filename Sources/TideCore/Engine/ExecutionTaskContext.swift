@@ -34,15 +34,21 @@ final class ExecutionTaskContext: TaskContext {
     var checkpointsTaken: Int { execution.checkpointsTaken.load(ordering: .relaxed) }
 
     func emit(_ description: String, data: JSONValue?) async throws {
-        try await quota { () async throws(TideError) in try await execution.scriptEmit(description, data: data, taskId: taskId) }
+        try await quota { () async throws(TideError) in
+            try await execution.scriptEmit(description, data: data, taskId: taskId)
+        }
     }
 
     func log(_ level: MessageLevel, _ message: String, context: [String: JSONValue]?) async throws {
-        try await quota { () async throws(TideError) in try await execution.scriptLog(level, message, taskId: taskId, context: context) }
+        try await quota { () async throws(TideError) in
+            try await execution.scriptLog(level, message, taskId: taskId, context: context)
+        }
     }
 
     func checkpoint(metadata: [String: JSONValue]) async throws -> String {
-        try await quota { () async throws(TideError) in try await execution.taskCheckpoint(taskId: taskId, metadata: metadata).id }
+        try await quota { () async throws(TideError) in
+            try await execution.taskCheckpoint(taskId: taskId, metadata: metadata).id
+        }
     }
 
     /// Why the attempt must fail whatever its body returns: the quota it went past, if any.

@@ -1,0 +1,4 @@
+-- expect: SCRIPT_TIMEOUT
+return function()
+  while true do end
+end

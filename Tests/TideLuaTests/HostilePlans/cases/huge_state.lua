@@ -1,0 +1,7 @@
+-- expect: VALUE_TOO_LARGE
+-- message: maxStateBytes
+return function(ctx)
+  local part = string.rep("s", 4 << 20)
+  ctx.state.parts = { part, part, part }
+  tide.sleep(0)
+end

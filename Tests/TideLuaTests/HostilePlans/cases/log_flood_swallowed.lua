@@ -1,0 +1,6 @@
+-- expect: QUOTA_EXCEEDED
+-- message: maxMessages
+return function()
+  for i = 1, 2000000 do pcall(tide.log.info, "message " .. i) end
+  return "the loop finished"
+end

@@ -1,0 +1,5 @@
+-- expect: SANDBOX_VIOLATION
+-- message: tide.sleep is read-only
+return function()
+  tide.sleep = function() error("poisoned") end
+end

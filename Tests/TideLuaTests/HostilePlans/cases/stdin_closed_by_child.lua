@@ -1,0 +1,7 @@
+-- expect: OK
+-- A child that closes its standard input while 8 MiB wait to be written: tide must not die of SIGPIPE.
+return function()
+  local r = tide.exec { "sh", "-c", "exec 0<&-; sleep 0.2", stdin = string.rep("x", 8 << 20) }
+  assert(r.code == 0 and r.stdinClosed == true, "expected code 0 and stdinClosed")
+  return "stdinClosed"
+end
