@@ -127,23 +127,35 @@ extension ExecutionStore {
 
     /// The checkpoints of an execution, oldest first.
     public func checkpoints(of id: String) throws(StoreError) -> [ExecutionCheckpoint] {
-        try read { db in
-            try String.fetchAll(
-                db, sql: "SELECT body FROM checkpoints WHERE executionId = ? ORDER BY timestamp, rowid", arguments: [id]
-            ).compactMap { JSONText.decode(ExecutionCheckpoint.self, from: $0) }
-        }
+        try read { db in try Self.checkpoints(of: id, in: db) }
     }
 
     /// A checkpoint by id.
     ///
     /// - Throws: ``StoreError`` if there is none.
     public func checkpoint(_ checkpointId: String) throws(StoreError) -> ExecutionCheckpoint {
-        let body = try read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM checkpoints WHERE id = ?", arguments: [checkpointId])
+        let checkpoint = try read { db -> ExecutionCheckpoint? in
+            guard
+                let executionId = try String.fetchOne(
+                    db, sql: "SELECT executionId FROM checkpoints WHERE id = ?", arguments: [checkpointId])
+            else { return nil }
+            return try Self.checkpoints(of: executionId, in: db).first { $0.id == checkpointId }
         }
-        guard let checkpoint = JSONText.decode(ExecutionCheckpoint.self, from: body) else {
+        guard let checkpoint else {
             throw StoreError(.notFound, "no checkpoint '\(checkpointId)' in '\(path)' (tide checkpoints ID lists them)")
         }
         return checkpoint
+    }
+
+    /// The checkpoints of an execution in whole form, oldest first (deltas folded onto their bases).
+    static func checkpoints(of id: String, in db: Database) throws -> [ExecutionCheckpoint] {
+        let bodies = try String.fetchAll(
+            db, sql: "SELECT body FROM checkpoints WHERE executionId = ? ORDER BY rowid", arguments: [id])
+        let records = bodies.compactMap { body in
+            JSONText.decode(CheckpointRecord.self, from: body)
+                // Written whole by a Tide from before checkpoints were kept as records.
+                ?? JSONText.decode(ExecutionCheckpoint.self, from: body).map(CheckpointRecord.init(whole:))
+        }
+        return CheckpointRecord.fold(records)
     }
 }

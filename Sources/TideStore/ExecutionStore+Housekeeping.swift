@@ -61,11 +61,3 @@ extension ExecutionStore {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 }
-
-extension JSONValue {
-    /// The fields of an object.
-    var objectValue: [String: JSONValue]? {
-        if case .object(let fields) = self { return fields }
-        return nil
-    }
-}

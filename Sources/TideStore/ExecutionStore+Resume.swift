@@ -60,9 +60,7 @@ extension ExecutionStore {
                 try Int.fetchOne(db, sql: "SELECT max(seq) FROM events WHERE executionId = ?", arguments: [id]) ?? 0
             let lastMessage =
                 try Int.fetchOne(db, sql: "SELECT max(seq) FROM messages WHERE executionId = ?", arguments: [id]) ?? 0
-            let checkpoints = try String.fetchAll(
-                db, sql: "SELECT body FROM checkpoints WHERE executionId = ? ORDER BY timestamp, rowid", arguments: [id]
-            ).compactMap { JSONText.decode(ExecutionCheckpoint.self, from: $0) }
+            let checkpoints = try Self.checkpoints(of: id, in: db)
             var point = ResumePoint(
                 completed: completed, taskStates: states, attempts: attempts, variables: variables,
                 lastEventSequence: lastEvent, messageCount: lastMessage, checkpoints: checkpoints)

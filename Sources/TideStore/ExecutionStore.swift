@@ -227,12 +227,12 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                 ])
             }
         }
-        for checkpoint in batch.checkpoints {
+        for record in batch.checkpoints {
+            // A record of what changed since the checkpoint before it (the engine's CheckpointRecord).
             try db.execute(
                 sql: "INSERT OR REPLACE INTO checkpoints (id, executionId, timestamp, body) VALUES (?, ?, ?, ?)",
                 arguments: [
-                    checkpoint.id, id, checkpoint.timestamp.timeIntervalSince1970,
-                    JSONText.encode(codable: checkpoint) ?? "{}",
+                    record.id, id, record.timestamp.timeIntervalSince1970, JSONText.encode(codable: record) ?? "{}",
                 ])
         }
         for usage in batch.resourceUsage {

@@ -46,9 +46,10 @@ struct ExecutionStoreTests {
         second.tasks = ["b": TaskUpdate(state: ["half": true])]
         second.variables = ["x": 2]
         second.checkpoints = [
-            ExecutionCheckpoint(
-                id: "e1-cp1", executionId: "e1", timestamp: start,
-                state: ExecutionState(completedTasks: ["a"], taskStates: [:], variables: ["x": 2]), metadata: [:])
+            CheckpointRecord(
+                whole: ExecutionCheckpoint(
+                    id: "e1-cp1", executionId: "e1", timestamp: start,
+                    state: ExecutionState(completedTasks: ["a"], taskStates: [:], variables: ["x": 2]), metadata: [:]))
         ]
         try await store.commit(second)
 

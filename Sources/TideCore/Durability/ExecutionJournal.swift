@@ -46,8 +46,8 @@ public struct JournalBatch: Sendable {
     public var tasks: [String: TaskUpdate] = [:]
     /// The execution variables, when they changed.
     public var variables: [String: JSONValue]?
-    /// New checkpoints.
-    public var checkpoints: [ExecutionCheckpoint] = []
+    /// New checkpoints, each a record of what changed since the one before (``CheckpointRecord``).
+    public var checkpoints: [CheckpointRecord] = []
     /// Resource usage of allocations released since the last commit.
     public var resourceUsage: [ResourceUsage] = []
     /// The final result (its timeline left empty: the events hold it), once the execution ended.

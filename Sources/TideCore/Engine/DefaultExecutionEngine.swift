@@ -202,8 +202,11 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     /// Takes a checkpoint of an execution now.
     public func createCheckpoint(_ executionId: String) async throws -> ExecutionCheckpoint {
         let execution = try lookup(executionId)
-        let checkpoint = await execution.makeCheckpoint(reason: "requested")
-        checkpointOwners[checkpoint.id] = executionId
+        let checkpointId = await execution.makeCheckpoint(reason: "requested")
+        checkpointOwners[checkpointId] = executionId
+        guard let checkpoint = await execution.checkpoint(checkpointId) else {
+            throw TideError(.unknownCheckpoint, "checkpoint '\(checkpointId)' was taken but cannot be read back")
+        }
         return checkpoint
     }
 
@@ -219,13 +222,11 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     public func restoreFromCheckpoint(_ checkpointId: String) async throws {
         var owner = checkpointOwners[checkpointId]
         if owner == nil {
-            for (id, execution) in executions
-            where await execution.checkpoints.contains(where: { $0.id == checkpointId }) {
+            for (id, execution) in executions where await execution.checkpointIds.contains(checkpointId) {
                 owner = id
             }
         }
-        guard let owner, let execution = executions[owner],
-            let checkpoint = await execution.checkpoints.first(where: { $0.id == checkpointId })
+        guard let owner, let execution = executions[owner], let checkpoint = await execution.checkpoint(checkpointId)
         else {
             throw TideError(.unknownCheckpoint, "no checkpoint has id '\(checkpointId)'")
         }
@@ -312,6 +313,7 @@ public actor DefaultExecutionEngine: ExecutionEngine {
     }
 
     private func remember(checkpointsOf execution: Execution) async {
-        for checkpoint in await execution.checkpoints { checkpointOwners[checkpoint.id] = checkpoint.executionId }
+        let owner = execution.id
+        for checkpointId in await execution.checkpointIds { checkpointOwners[checkpointId] = owner }
     }
 }

@@ -282,6 +282,7 @@ extension Execution {
         case .completed(let value):
             records[index].result = value
             completionOrder.append(index)
+            checkpointTracker.taskCompleted(index)
             if isJournaling {
                 // Dependents start only once this completion is committed (Execution+Journal.swift).
                 scheduler.completeAwaitingCommit(index)
@@ -332,7 +333,7 @@ extension Execution {
             failForGood(index, failure)
         case .decided(let result, let strategyId, let version):
             records[index].recoveries += 1
-            if result.action == .checkpointRestore, isJournaling, let checkpoint = checkpoints.last {
+            if result.action == .checkpointRestore, isJournaling, let checkpoint = latestCheckpoint() {
                 // The rollback is journaled with the decision itself, so that a crash before the
                 // restore is applied still resumes from the checkpoint (set before the decision is
                 // recorded: recording may start the commit that carries it).
@@ -354,6 +355,7 @@ extension Execution {
             case .retry:
                 if let state = result.newState {
                     variables = state.variables
+                    checkpointTracker.variablesDidChange()
                     for (taskId, taskState) in state.taskStates {
                         if let target = indexById[taskId] { setTaskState(target, taskState) }
                     }
@@ -370,7 +372,7 @@ extension Execution {
             case .abort:
                 failForGood(index, failure, abort: true)
             case .checkpointRestore:
-                guard let checkpoint = checkpoints.last else {
+                guard let checkpoint = latestCheckpoint() else {
                     let noCheckpoint = ExecutionError(
                         code: "RECOVERY_FAILED",
                         message:

@@ -164,7 +164,7 @@ extension Execution {
         if point.lastEventSequence > 0 {
             timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
         }
-        checkpoints = point.checkpoints
+        adopt(point.checkpoints)
         quotas.continueAfter(messages: point.messageCount, checkpoints: point.checkpoints.count)
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }

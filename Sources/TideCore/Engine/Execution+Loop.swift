@@ -185,7 +185,7 @@ extension Execution {
         case .restore(let checkpoint):
             beginStopping(.restore(checkpoint), &group)
         case .checkpointTimer:
-            if status == .running { _ = makeCheckpoint(reason: "interval") }
+            if status == .running { automaticCheckpoint(reason: "interval") }
         }
     }
 

@@ -30,7 +30,7 @@ extension Execution {
     /// A checkpoint a task asked for, counted against ``ExecutionLimits/maxCheckpoints``.
     ///
     /// - Throws: ``TideError`` `QUOTA_EXCEEDED` past the quota.
-    func taskCheckpoint(taskId: String, metadata: [String: JSONValue]) throws(TideError) -> ExecutionCheckpoint {
+    func taskCheckpoint(taskId: String, metadata: [String: JSONValue]) throws(TideError) -> String {
         if let limit = quotas.admitCheckpoint() { try refuse(limit, taskId: taskId) }
         return makeCheckpoint(reason: "task '\(taskId)'", metadata: metadata)
     }
@@ -47,7 +47,7 @@ extension Execution {
             }
             return
         }
-        _ = makeCheckpoint(reason: reason)
+        makeCheckpoint(reason: reason)
     }
 
     /// Refuses what passes `limit`: a task gets the error; anything else is dropped. The first time

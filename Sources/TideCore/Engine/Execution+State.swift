@@ -1,11 +1,14 @@
 import Synchronization
 
 extension Execution {
-    /// The execution's state as a checkpoint records it.
-    func currentState() -> ExecutionState {
+    /// The execution's state as a checkpoint records it; without its task lists (completed tasks
+    /// and task states) when `withTasks` is false (a delta record lists what changed instead).
+    func currentState(withTasks: Bool = true) -> ExecutionState {
         var taskStates: [String: JSONValue] = [:]
-        for (index, record) in records.enumerated() where record.state != .null {
-            taskStates[plan.tasks[index].id] = record.state
+        if withTasks {
+            for (index, record) in records.enumerated() where record.state != .null {
+                taskStates[plan.tasks[index].id] = record.state
+            }
         }
         var allocations: [String: Resource] = [:]
         for index in holding {
@@ -13,30 +16,101 @@ extension Execution {
         }
         let current = currentTaskIndex().map { plan.tasks[$0].id }
         return ExecutionState(
-            currentTaskId: current, completedTasks: completionOrder.map { plan.tasks[$0].id }, taskStates: taskStates,
+            currentTaskId: current, completedTasks: withTasks ? completionOrder.map { plan.tasks[$0].id } : [],
+            taskStates: taskStates,
             resourceAllocations: allocations, variables: variables)
     }
 
-    /// Takes a checkpoint now, without stopping anything; records `CHECKPOINT_CREATED`.
-    func makeCheckpoint(reason: String, metadata: [String: JSONValue] = [:]) -> ExecutionCheckpoint {
-        var results: [String: JSONValue] = [:]
-        for index in completionOrder {
-            results[plan.tasks[index].id] = records[index].result ?? .null
-        }
+    /// Takes a checkpoint now, without stopping anything; records `CHECKPOINT_CREATED` and
+    /// returns the checkpoint's id.
+    ///
+    /// The checkpoint is kept as a record of what changed since the checkpoint the state descends
+    /// from (``CheckpointRecord``), built from what ``checkpointTracker`` saw: its cost is what
+    /// changed, not the size of the execution. Every ``CheckpointRecord/wholeEvery``-th one is whole.
+    @discardableResult
+    func makeCheckpoint(reason: String, metadata: [String: JSONValue] = [:]) -> String {
         var metadata = metadata
         metadata["reason"] = metadata["reason"] ?? .string(reason)  // a task's own reason wins
-        metadata["results"] = .object(results)
-        let now = clock.now()
-        let checkpoint = ExecutionCheckpoint(
-            id: "\(id)-cp\(checkpoints.count + 1)", executionId: id, timestamp: clock.date(at: now),
-            state: currentState(), metadata: metadata)
-        checkpoints.append(checkpoint)
+        let checkpointId = "\(id)-cp\(checkpointRecords.count + 1)"
+        let timestamp = clock.date(at: clock.now())
+        let record: CheckpointRecord
+        if checkpointTracker.nextIsDelta, let base = checkpointTracker.base {
+            var results: [String: JSONValue] = [:]
+            for index in checkpointTracker.completed {
+                results[plan.tasks[index].id] = records[index].result ?? .null
+            }
+            var changed: [String: JSONValue] = [:]
+            var removed: [String] = []
+            for index in checkpointTracker.states {
+                if records[index].state == .null {
+                    removed.append(plan.tasks[index].id)
+                } else {
+                    changed[plan.tasks[index].id] = records[index].state
+                }
+            }
+            record = CheckpointRecord(
+                id: checkpointId, timestamp: timestamp, base: base.id, depth: base.depth + 1,
+                state: currentState(withTasks: false),
+                completedAdded: checkpointTracker.completed.map { plan.tasks[$0].id },
+                results: results, statesChanged: changed, statesRemoved: removed.sorted(),
+                variables: checkpointTracker.variablesChanged ? variables : nil, metadata: metadata)
+        } else {
+            var results: [String: JSONValue] = [:]
+            for index in completionOrder {
+                results[plan.tasks[index].id] = records[index].result ?? .null
+            }
+            metadata["results"] = .object(results)
+            record = CheckpointRecord(
+                whole: ExecutionCheckpoint(
+                    id: checkpointId, executionId: id, timestamp: timestamp, state: currentState(), metadata: metadata))
+        }
+        checkpointRecords.append(record)
+        checkpointTracker.start(from: (checkpointId, record.depth))
         checkpointsTaken.add(1, ordering: .relaxed)
-        if isJournaling { pipeline.batch.checkpoints.append(checkpoint) }
-        record(
-            .checkpointCreated, "checkpoint \(checkpoint.id) created (\(reason))",
-            data: ["checkpointId": .string(checkpoint.id), "completedTasks": .int(completionOrder.count)])
-        return checkpoint
+        if isJournaling { pipeline.batch.checkpoints.append(record) }
+        self.record(
+            .checkpointCreated, "checkpoint \(checkpointId) created (\(reason))",
+            data: ["checkpointId": .string(checkpointId), "completedTasks": .int(completionOrder.count)])
+        return checkpointId
+    }
+
+    /// Takes the checkpoints a resumed execution had as its own; the next one is whole (the state
+    /// a resume starts from is not any checkpoint's).
+    func adopt(_ loaded: [ExecutionCheckpoint]) {
+        var previous: ExecutionCheckpoint?
+        for checkpoint in loaded {
+            let record =
+                previous.map { CheckpointRecord(checkpoint, after: $0, baseDepth: checkpointRecords.last?.depth ?? 0) }
+                ?? CheckpointRecord(whole: checkpoint)
+            checkpointRecords.append(record)
+            previous = checkpoint
+        }
+        checkpointTracker.start(from: nil)
+    }
+
+    /// Every checkpoint taken, whole, oldest first (folded from the records: for the API, not the loop).
+    var checkpoints: [ExecutionCheckpoint] { CheckpointRecord.fold(checkpointRecords) }
+
+    /// The last checkpoint taken, whole.
+    func latestCheckpoint() -> ExecutionCheckpoint? {
+        checkpointRecords.last.flatMap { checkpoint($0.id) }
+    }
+
+    /// The ids of the checkpoints taken, oldest first.
+    var checkpointIds: [String] { checkpointRecords.map(\.id) }
+
+    /// One checkpoint, whole: its record applied on the chain of bases back to a whole one.
+    func checkpoint(_ checkpointId: String) -> ExecutionCheckpoint? {
+        var byId: [String: CheckpointRecord] = [:]
+        for record in checkpointRecords { byId[record.id] = record }
+        var chain: [CheckpointRecord] = []
+        var next: String? = checkpointId
+        while let current = next, let record = byId[current] {
+            chain.append(record)
+            next = record.base
+        }
+        guard chain.last?.base == nil else { return nil }
+        return CheckpointRecord.fold(chain.reversed()).last
     }
 
     /// Puts a rollback to `checkpoint` into the next batch: tasks it does not keep lose their
@@ -76,6 +150,9 @@ extension Execution {
             // ("restore 3 times") must end a loop of restores.
         }
         variables = checkpoint.state.variables
+        // The state is now the checkpoint's: the next checkpoint is a delta of it.
+        let depth = checkpointRecords.last { $0.id == checkpoint.id }?.depth
+        checkpointTracker.start(from: depth.map { (checkpoint.id, $0) })
         // The rollback is durable with the next commit: a resume after a crash starts from it.
         journalRollback(to: checkpoint)
         stopping = nil

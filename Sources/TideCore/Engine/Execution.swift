@@ -27,7 +27,10 @@ actor Execution {
     var completionOrder: [Int] = []
     /// Events and messages; every read of them goes through its committed prefix.
     var timeline: ExecutionTimeline
-    var checkpoints: [ExecutionCheckpoint] = []
+    /// The checkpoints taken, each a record of what changed since the one its state descends from.
+    var checkpointRecords: [CheckpointRecord] = []
+    /// What changed since the last checkpoint: the next record.
+    var checkpointTracker = CheckpointTracker()
     /// How many checkpoints have been taken, readable without a hop (task contexts report it).
     nonisolated let checkpointsTaken = Atomic<Int>(0)
     var error: ExecutionError?
@@ -207,6 +210,7 @@ actor Execution {
     func taskState(_ index: Int) -> JSONValue { records[index].state }
     func setTaskState(_ index: Int, _ state: JSONValue) {
         records[index].state = state
+        checkpointTracker.stateChanged(index)
         if isJournaling {
             pipeline.batch.tasks[plan.tasks[index].id, default: TaskUpdate()].state = state
             scheduleCommit()
@@ -215,6 +219,7 @@ actor Execution {
     func variable(_ name: String) -> JSONValue? { variables[name] }
     func setVariable(_ name: String, _ value: JSONValue) {
         variables[name] = value
+        checkpointTracker.variablesDidChange()
         if isJournaling {
             pipeline.batch.variables = variables
             scheduleCommit()

@@ -47,7 +47,7 @@ final class ExecutionTaskContext: TaskContext {
 
     func checkpoint(metadata: [String: JSONValue]) async throws -> String {
         try await quota { () async throws(TideError) in
-            try await execution.taskCheckpoint(taskId: taskId, metadata: metadata).id
+            try await execution.taskCheckpoint(taskId: taskId, metadata: metadata)
         }
     }
 

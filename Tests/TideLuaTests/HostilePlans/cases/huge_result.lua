@@ -1,4 +1,5 @@
 -- expect: VALUE_TOO_LARGE
+-- shared: MEMORY_LIMIT
 -- message: maxResultBytes
 return function()
   local part = string.rep("r", 4 << 20)

@@ -1,4 +1,5 @@
 -- expect: VALUE_TOO_LARGE
+-- shared: MEMORY_LIMIT
 -- message: maxStateBytes
 return function(ctx)
   local part = string.rep("s", 4 << 20)

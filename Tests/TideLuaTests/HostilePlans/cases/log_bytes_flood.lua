@@ -1,4 +1,5 @@
 -- expect: QUOTA_EXCEEDED
+-- shared: QUOTA_EXCEEDED
 -- message: maxLogBytes
 -- Few messages, each as long as allowed: the byte quota ends it.
 return function()

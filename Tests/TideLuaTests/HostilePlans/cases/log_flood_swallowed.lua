@@ -1,4 +1,5 @@
 -- expect: QUOTA_EXCEEDED
+-- shared: QUOTA_EXCEEDED
 -- message: maxMessages
 return function()
   for i = 1, 2000000 do pcall(tide.log.info, "message " .. i) end

@@ -1,4 +1,5 @@
 -- expect: OK
+-- shared: MEMORY_LIMIT
 -- A child that closes its standard input while 8 MiB wait to be written: tide must not die of SIGPIPE.
 return function()
   local r = tide.exec { "sh", "-c", "exec 0<&-; sleep 0.2", stdin = string.rep("x", 8 << 20) }

@@ -1,4 +1,5 @@
 -- expect: OK
+-- shared: MEMORY_LIMIT
 -- A child that exits at once without reading 100 KB of input.
 return function()
   for _ = 1, 5 do

@@ -1,0 +1,31 @@
+/// What changed in an execution since its last checkpoint (or the checkpoint it was restored to):
+/// what the next ``CheckpointRecord`` holds, so that taking a checkpoint costs what changed.
+struct CheckpointTracker: Sendable {
+    /// The checkpoint the current state descends from, with its record's depth; `nil` when the
+    /// next record must be whole (none yet, or a resume: the state is not any checkpoint's).
+    private(set) var base: (id: String, depth: Int)?
+    /// Tasks completed since the base, in completion order (task indices).
+    private(set) var completed: [Int] = []
+    /// Tasks whose state was set since the base (task indices).
+    private(set) var states: Set<Int> = []
+    /// Whether the variables changed since the base.
+    private(set) var variablesChanged = false
+
+    /// Starts again from `base` (a checkpoint just taken or restored), or from nothing.
+    mutating func start(from base: (id: String, depth: Int)?) {
+        self.base = base
+        completed.removeAll(keepingCapacity: true)
+        states.removeAll(keepingCapacity: true)
+        variablesChanged = false
+    }
+
+    mutating func taskCompleted(_ index: Int) { completed.append(index) }
+    mutating func stateChanged(_ index: Int) { states.insert(index) }
+    mutating func variablesDidChange() { variablesChanged = true }
+
+    /// Whether the next record is a delta of ``base`` (not whole).
+    var nextIsDelta: Bool {
+        guard let base else { return false }
+        return base.depth + 1 < CheckpointRecord.wholeEvery
+    }
+}
