@@ -48,13 +48,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// The text of a string.
     /// The fields of an object, or `nil` for any other value.
     public var objectValue: [String: JSONValue]? {
         if case .object(let fields) = self { return fields }
         return nil
     }
 
+    /// The text of a string.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
