@@ -22,6 +22,39 @@ struct ExecTests {
         #expect(result.result?["t"]?["truncated"] == false)
     }
 
+    @Test func exec_whenChildClosesItsStdin_returnsItsCodeWithStdinClosed() async throws {
+        let result = try await run(
+            #"local r = tide.exec { "sh", "-c", "exec 0<&-; sleep 0.1; exit 3", stdin = string.rep("x", 8 << 20) }"#
+                + "\nreturn { code = r.code, stdinClosed = r.stdinClosed, truncated = r.truncated }")
+        #expect(result.result?["t"] == ["code": 3, "stdinClosed": true, "truncated": false])
+    }
+
+    @Test func exec_whenChildReadsOnlyPartOfItsStdin_saysSo_andWhenItReadsAll_doesNot() async throws {
+        let result = try await run(
+            #"local head = tide.exec { "head", "-c", "5", stdin = string.rep("y", 1 << 20) }"#
+                + "\n" + #"local cat = tide.exec { "wc", "-c", stdin = string.rep("z", 1 << 20) }"#
+                + "\nreturn { head = head.stdout, headClosed = head.stdinClosed, wc = cat.stdout, wcClosed = cat.stdinClosed }"
+        )
+        #expect(result.result?["t"]?["head"] == "yyyyy")
+        #expect(result.result?["t"]?["headClosed"] == true)
+        #expect(result.result?["t"]?["wc"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) == "1048576")
+        #expect(result.result?["t"]?["wcClosed"] == false)
+    }
+
+    @Test func exec_manyChildrenIgnoringTheirInputAtOnce_leaveTheHostAlive() async throws {
+        let result = try await runPlan(
+            """
+            local tasks = {}
+            for i = 1, 20 do
+              tasks[i] = { id = "t" .. i, run = function()
+                return tide.exec { "true", stdin = string.rep("x", 200000) }.code
+              end }
+            end
+            return { concurrency = 20, tasks = tasks }
+            """)
+        #expect(result.status == .completed)
+    }
+
     @Test func exec_whenArgumentsHaveSpacesAndQuotes_passesThemWithoutAShell() async throws {
         let result = try await run(#"return tide.exec { "printf", "%s|", "a b", "'c'", "$HOME" }.stdout"#)
         #expect(result.result == ["t": "a b|'c'|$HOME|"])

@@ -281,3 +281,52 @@ struct ResumeDecisionTests {
         #expect(result.timeline.first?.data?["skippedTasks"] == 1)
     }
 }
+
+@Suite("Checkpoint records in the store")
+struct StoredCheckpointTests {
+    static func checkpoint(_ id: String, completed: [String], states: [String: JSONValue]) -> ExecutionCheckpoint {
+        var results: [String: JSONValue] = [:]
+        for task in completed { results[task] = .string("result of \(task)") }
+        return ExecutionCheckpoint(
+            id: id, executionId: "e1", timestamp: Date(timeIntervalSince1970: 1_000),
+            state: ExecutionState(completedTasks: completed, taskStates: states),
+            metadata: ["results": .object(results)])
+    }
+
+    @Test func commit_ofRecords_readsBackEveryCheckpointWhole_afterAReopen() async throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(storedExecution())
+        let cp1 = Self.checkpoint("e1-cp1", completed: ["a"], states: ["a": 1])
+        let cp2 = Self.checkpoint("e1-cp2", completed: ["a", "b"], states: ["a": 1, "b": 2])
+        let cp3 = Self.checkpoint("e1-cp3", completed: ["a", "c"], states: ["c": 3])
+        var batch = JournalBatch()
+        batch.executionId = "e1"
+        batch.checkpoints = [CheckpointRecord(whole: cp1), CheckpointRecord(cp2, after: cp1, baseDepth: 0)]
+        try await store.commit(batch)
+        batch.checkpoints = [CheckpointRecord(cp3, after: cp2, baseDepth: 1)]
+        try await store.commit(batch)
+
+        let reopened = try ExecutionStore(path: path)
+        #expect(try reopened.checkpoints(of: "e1") == [cp1, cp2, cp3])
+        #expect(try reopened.checkpoint("e1-cp3") == cp3)
+        #expect(try reopened.lastDurableState(of: "e1").checkpoints == [cp1, cp2, cp3])
+    }
+
+    @Test func checkpoint_writtenWholeByAnEarlierTide_isStillRead() async throws {
+        let path = temporaryStorePath()
+        let store = try ExecutionStore(path: path)
+        try store.create(storedExecution())
+        let old = Self.checkpoint("e1-cp1", completed: ["a"], states: [:])
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let body = String(decoding: try encoder.encode(old), as: UTF8.self)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO checkpoints (id, executionId, timestamp, body) VALUES (?, ?, ?, ?)",
+                arguments: [old.id, "e1", 1_000, body])
+        }
+        #expect(try store.checkpoints(of: "e1") == [old])
+    }
+}
