@@ -1,42 +1,99 @@
 #!/usr/bin/env bash
 # Lua plans through the release `tide` binary vs. the same DAGs in plain lua5.4 (the floor).
 # W1 10,000 independent no-op tasks, W2 a chain of 1,000, W3 50 x 50 layered, W4 200 x 50 ms sleeps
-# at concurrency 50; then the peak RSS of a 100,000-task plan. Best of 5 runs each, in memory
+# at concurrency 50; then the peak RSS of a 100,000-task plan, and the cost of automatic checkpoints
+# (2,000 tasks with and without --checkpoint-every 10, in a store). Best of 5 runs each, in memory
 # (--in-memory: dev/bench-store.sh measures the durable store).
+# Usage: dev/bench-plans.sh [--baseline REV]  (REV is built in .build-baseline and measured in the
+# same run, so that "before" and "after" share the machine's state).
 # Needs: lua5.4 and GNU time (Debian packages lua5.4 and time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+baseline=""
+if [ "${1:-}" = "--baseline" ]; then baseline=${2:?"--baseline needs a revision"}; fi
 command -v lua5.4 >/dev/null || { echo "bench-plans: install lua5.4 (apt-get install lua5.4)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench-plans: install GNU time (apt-get install time)" >&2; exit 1; }
 swift build -c release --product tide >/dev/null
-tide=.build/release/tide
-plans=Benchmarks/plans
+plans=$PWD/Benchmarks/plans
+dir=$PWD/.build/bench-plans
+mkdir -p "$dir"
 
-# Best (highest) engine throughput of 5 runs, from the summary's throughput line.
+# Best (highest) engine throughput of 5 runs of TIDE on a plan, from the summary's throughput line.
 best_throughput() {
-  local best=0
+  local tide=$1 plan=$2 best=0
   for _ in 1 2 3 4 5; do
     local t
-    t=$("$tide" run "$plans/$1.lua" --quiet --in-memory | awk '/throughput/ { print $2 }')
+    t=$("$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/throughput/ { print $2 }')
     best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
   done
   echo "$best"
 }
 
+# Best wall time in ms of 5 whole `tide run` processes of the checkpoints plan, in a store.
+best_wall() {
+  local tide=$1 best=1e9
+  shift
+  for _ in 1 2 3 4 5; do
+    rm -f "$dir"/c.db*
+    local start end
+    start=$(date +%s%N)
+    "$tide" run "$plans/checkpoints.lua" --quiet --db "$dir/c.db" --no-alerts --no-recovery "$@" >/dev/null
+    end=$(date +%s%N)
+    best=$(awk -v a="$best" -v b="$(( (end - start) / 1000000 ))" 'BEGIN { print (b < a) ? b : a }')
+  done
+  echo "$best"
+}
+
+measure() {  # TIDE: w1 w2 w3 (tasks/s), w4 (ms), rss (KB), checkpoints off / every 10 (ms)
+  local tide=$1 w4=1e9
+  local w1 w2 w3 rss off every
+  w1=$(best_throughput "$tide" w1)
+  w2=$(best_throughput "$tide" w2)
+  w3=$(best_throughput "$tide" w3)
+  for _ in 1 2 3; do
+    local ms
+    ms=$("$tide" run "$plans/w4.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/duration/ { print $2 }')
+    w4=$(awk -v a="$w4" -v b="${ms%ms}" 'BEGIN { print (b < a) ? b : a }')
+  done
+  rss=$(/usr/bin/time -f "%M" "$tide" run "$plans/w1-100k.lua" --quiet --in-memory --no-alerts 2>&1 >/dev/null | tail -1)
+  off=$(best_wall "$tide")
+  every=$(best_wall "$tide" --checkpoint-every 10)
+  echo "$w1 $w2 $w3 $w4 $rss $off $every"
+}
+
+read -r w1 w2 w3 w4 rss off every <<<"$(measure .build/release/tide)"
+if [ -n "$baseline" ]; then
+  src=$PWD/.build-baseline/src
+  rm -rf "$src"
+  git worktree prune
+  git worktree add --detach "$src" "$baseline" >/dev/null 2>&1
+  swift build -c release --product tide --package-path "$src" >/dev/null
+  read -r bw1 bw2 bw3 bw4 brss boff bevery <<<"$(measure "$src/.build/release/tide")"
+  git worktree remove --force "$src"
+fi
+
 echo "workload  tide tasks/s  tide us/task  floor tasks/s  floor us/task  ratio"
 for w in w1 w2 w3; do
-  tide_tps=$(best_throughput "$w")
+  tide_tps=${!w}
   floor_tps=$(lua5.4 "$plans/floor.lua" "$w" 5 | awk '{ for (i = 1; i <= NF; i++) if ($i == "=") print $(i + 1) }')
   awk -v w="$w" -v t="$tide_tps" -v f="$floor_tps" 'BEGIN {
     printf "%-8s  %12.0f  %12.2f  %13.0f  %13.2f  %5.1fx\n", w, t, 1e6 / t, f, 1e6 / f, f / t }'
 done
-
-best_wall=1e9
-for _ in 1 2 3; do
-  ms=$("$tide" run "$plans/w4.lua" --quiet --in-memory | awk '/duration/ { print $2 }')
-  best_wall=$(awk -v a="$best_wall" -v b="${ms%ms}" 'BEGIN { print (b < a) ? b : a }')
-done
-awk -v ms="$best_wall" 'BEGIN { printf "w4        200 x 50 ms at concurrency 50: %.0f ms wall, efficiency %.3f (0.200 s ideal)\n", ms, 200 / ms }'
-
-rss=$(/usr/bin/time -f "%M" "$tide" run "$plans/w1-100k.lua" --quiet --in-memory 2>&1 >/dev/null | tail -1)
+awk -v ms="$w4" 'BEGIN { printf "w4        200 x 50 ms at concurrency 50: %.0f ms wall, efficiency %.3f (0.200 s ideal)\n", ms, 200 / ms }'
 awk -v kb="$rss" 'BEGIN { printf "100,000-task plan: peak RSS %.0f MB (load, run and summary)\n", kb / 1024 }'
+awk -v a="$off" -v b="$every" 'BEGIN { printf "2,000 tasks in a store: %d ms, with --checkpoint-every 10 (200 checkpoints): %d ms\n", a, b }'
+
+if [ -n "$baseline" ]; then
+  echo
+  printf "%-44s %12s %12s %8s\n" "figure" "this" "$baseline" "change"
+  row() { awk -v l="$1" -v a="$2" -v b="$3" -v h="$4" 'BEGIN {
+    printf "%-44s %12.0f %12.0f %+7.1f%%\n", l, a, b, (h ? (a - b) / b : (b - a) / b) * 100 }'; }
+  row "W1 10,000 no-op tasks (tasks/s)" "$w1" "$bw1" 1
+  row "W2 chain of 1,000 (tasks/s)" "$w2" "$bw2" 1
+  row "W3 50 x 50 layered (tasks/s)" "$w3" "$bw3" 1
+  row "W4 200 x 50 ms sleeps (ms wall)" "$w4" "$bw4" 0
+  row "100,000-task plan peak RSS (KB)" "$rss" "$brss" 0
+  row "2,000 tasks in a store (ms)" "$off" "$boff" 0
+  row "2,000 tasks, --checkpoint-every 10 (ms)" "$every" "$bevery" 0
+  echo "(change: positive is better)"
+fi
