@@ -68,6 +68,26 @@ public actor LuaRuntime {
         }
     }
 
+    /// Runs `function` as ``run(_:arguments:budget:context:results:)`` does, then `finishing` with
+    /// the state and how the run ended, before anything else can use the state: the results can be
+    /// turned into what the caller keeps without another trip to the actor.
+    ///
+    /// - Returns: What `finishing` returns.
+    public func run<T: Sendable>(
+        _ function: LuaReference, arguments: [LuaValue] = [], budget: LuaRunBudget? = nil,
+        context: (any Sendable)? = nil, results: LuaValueBound? = nil,
+        finishing: (LuaState, Result<[LuaValue], any Error>) throws -> T
+    ) async throws -> T {
+        let outcome: Result<[LuaValue], any Error>
+        do {
+            outcome = .success(
+                try await run(function, arguments: arguments, budget: budget, context: context, results: results))
+        } catch {
+            outcome = .failure(error)
+        }
+        return try finishing(state, outcome)
+    }
+
     /// Loads `source` into a fresh environment of `sandbox` and runs it.
     ///
     /// - Parameters:

@@ -187,39 +187,55 @@ public struct LuaPlan: Sendable {
         return TaskBody { context in
             let scope = LuaTaskScope(context: context)
             let limits = context.limits
-            var failure: (any Error)?
-            var values: [LuaValue] = []
-            do {
-                values = try await runtime.run(
-                    runner, arguments: [.function(function), id, .integer(context.attempt)],
-                    budget: LuaRunBudget(time: limits.runTime, instructions: limits.instructions), context: scope,
-                    results: LuaValueBound(name: name, maxBytes: limits.maxResultBytes, limitName: "maxResultBytes"))
-            } catch {
-                failure = error
-            }
-            if scope.state != nil {
-                // Saved whether the attempt succeeded or not: a retry continues from it.
-                do {
-                    if let state = try await runtime.withState({ lua in try scope.stateData(in: lua, ledger: ledger) })
-                    {
-                        await context.setState(state)
+            let ended = try await runtime.run(
+                runner, arguments: [.function(function), id, .integer(context.attempt)],
+                budget: LuaRunBudget(time: limits.runTime, instructions: limits.instructions), context: scope,
+                results: LuaValueBound(name: name, maxBytes: limits.maxResultBytes, limitName: "maxResultBytes")
+            ) { lua, outcome in
+                // On the plan's state, right after the run: no other trip to the actor per task.
+                var ended = Ended()
+                var failure: (any Error)?
+                if case .failure(let error) = outcome { failure = error }
+                if scope.state != nil {
+                    // Saved whether the attempt succeeded or not: a retry continues from it.
+                    do {
+                        ended.state = try scope.stateData(in: lua, ledger: ledger)
+                    } catch {
+                        failure = failure ?? error
                     }
-                } catch {
-                    failure = failure ?? error
                 }
+                if case .success(let values) = outcome, failure == nil, let value = values.first, value != .nil {
+                    do {
+                        let (result, bytes) = try DataConversion.sized(value, path: name)
+                        try ledger.keep(bytes, for: name, in: lua)
+                        ended.result = result
+                    } catch {
+                        failure = error
+                    }
+                }
+                switch failure {
+                case nil: break
+                case let error as LuaError: ended.failure = ExecutionError(luaError: error, taskId: taskId)
+                case let error as ExecutionError: ended.failure = error
+                case is CancellationError: ended.cancelled = true
+                case let error?:
+                    ended.failure = ExecutionError(code: "TASK_ERROR", message: "\(error)", taskId: taskId)
+                }
+                return ended
             }
-            if let failure {
-                throw (failure as? LuaError).map { ExecutionError(luaError: $0, taskId: taskId) } ?? failure
-            }
-            guard let value = values.first, value != .nil else { return .null }
-            do {
-                let (result, bytes) = try DataConversion.sized(value, path: name)
-                try await runtime.withState { lua in try ledger.keep(bytes, for: name, in: lua) }
-                return result
-            } catch let error as LuaError {
-                throw ExecutionError(luaError: error, taskId: taskId)
-            }
+            if let state = ended.state { await context.setState(state) }
+            if let failure = ended.failure { throw failure }
+            if ended.cancelled { throw CancellationError() }
+            return ended.result
         }
+    }
+
+    /// How a task body's run ended, in Sendable form.
+    private struct Ended: Sendable {
+        var state: JSONValue?
+        var result: JSONValue = .null
+        var failure: ExecutionError?
+        var cancelled = false
     }
 
     private static func failure(_ file: String, _ message: String) -> LuaPlanError {

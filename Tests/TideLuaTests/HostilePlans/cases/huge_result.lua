@@ -2,6 +2,6 @@
 -- shared: MEMORY_LIMIT
 -- message: maxResultBytes
 return function()
-  local part = string.rep("r", 4 << 20)
+  local part = string.rep(("r"):rep(1024), 4 << 10)
   return { part, part, part }
 end

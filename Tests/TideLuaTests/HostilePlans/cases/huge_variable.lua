@@ -2,5 +2,5 @@
 -- shared: MEMORY_LIMIT
 -- message: ctx.vars.blob
 return function(ctx)
-  ctx.vars.blob = { string.rep("v", 4 << 20), string.rep("w", 4 << 20) }
+  ctx.vars.blob = { string.rep(("v"):rep(1024), 4 << 10), string.rep(("w"):rep(1024), 4 << 10) }
 end
