@@ -58,6 +58,7 @@ extension ExecutionStore {
         execution.incarnation = row["incarnation"] ?? 1
         execution.deaths = row["deaths"] ?? 0
         execution.durability = Durability(rawValue: row["durability"] ?? "") ?? .process
+        execution.limits = JSONText.decode(ExecutionLimits.self, from: row["limits"])
         return execution
     }
 

@@ -32,15 +32,15 @@ extension ExecutionStore {
                 sql: """
                     INSERT INTO executions (id, planId, planName, planFile, planSource, planHash, status, totalTasks,
                       createdAt, updatedAt, pid, heartbeatAt, variables, host, processStart, claimedAt, ownerToken,
-                      incarnation, durability)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                      incarnation, durability, limits)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     """,
                 arguments: [
                     execution.id, execution.planId, execution.planName, execution.planFile, execution.planSource,
                     execution.planHash, execution.status.rawValue, execution.totalTasks,
                     execution.createdAt.timeIntervalSince1970, execution.updatedAt.timeIntervalSince1970,
                     me.pid, now, JSONText.encode(execution.variables), me.host, me.start, now, token,
-                    durability.rawValue,
+                    durability.rawValue, execution.limits.flatMap { JSONText.encode(codable: $0) },
                 ])
         }
         tokens.withLock { $0[execution.id] = token }

@@ -94,6 +94,9 @@ enum StoreSchema {
                     ALTER TABLE executions ADD COLUMN durability TEXT NOT NULL DEFAULT 'process';
                     """)
         }
+        migrator.registerMigration("2026-12-02 the limits each execution runs with") { db in
+            try db.execute(sql: "ALTER TABLE executions ADD COLUMN limits TEXT")
+        }
         return migrator
     }
 }

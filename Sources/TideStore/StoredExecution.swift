@@ -43,14 +43,18 @@ public struct StoredExecution: Sendable, Hashable {
     public var durability = Durability.process
     /// The execution variables as last committed.
     public var variables: [String: JSONValue]
+    /// The limits it runs with (the plan's `limits` with the command line's over them), kept so
+    /// that a resume runs with them too; `nil` for an execution recorded before limits were kept.
+    public var limits: ExecutionLimits?
     /// The final result (without its timeline), once the execution ended.
     public var result: ExecutionResult?
 
     /// Creates a record for a new execution.
     public init(
         id: String, planId: String, planName: String, planFile: String, planSource: String, totalTasks: Int,
-        variables: [String: JSONValue], createdAt: Date = Date(), pid: Int? = nil
+        variables: [String: JSONValue], createdAt: Date = Date(), pid: Int? = nil, limits: ExecutionLimits? = nil
     ) {
+        self.limits = limits
         self.id = id
         self.planId = planId
         self.planName = planName

@@ -24,7 +24,13 @@ enum RecordedPlan {
         } else {
             Terminal.standardError.write("tide: '\(file)' is gone; resuming with the plan text recorded at the start\n")
         }
-        let options = try input.options()
+        var options = try input.options()
+        if let recorded = execution.limits {
+            // The limits the execution started with, under any --limit given again now.
+            var kept: [ExecutionLimits.Name: ExecutionLimits.Setting] = [:]
+            for name in ExecutionLimits.Name.allCases { kept[name] = recorded[name] }
+            options.limitOverrides = kept.merging(options.limitOverrides) { _, again in again }
+        }
         do {
             return try await LuaPlan.load(source: source, file: file, options: options)
         } catch {

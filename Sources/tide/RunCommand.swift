@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
                         id: executionId, planId: loaded.plan.id, planName: loaded.plan.name,
                         planFile: URL(fileURLWithPath: input.plan).standardizedFileURL.path, planSource: loaded.source,
                         totalTasks: loaded.plan.tasks.count, variables: loaded.plan.variables,
-                        pid: Int(ProcessInfo.processInfo.processIdentifier)))
+                        pid: Int(ProcessInfo.processInfo.processIdentifier), limits: loaded.plan.limits))
             }
         }
         var session = ExecutionSession(

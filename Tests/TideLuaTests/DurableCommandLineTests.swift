@@ -142,6 +142,31 @@ struct DurableCommandLineTests {
         }
     }
 
+    @Test func resume_runsWithTheLimitsTheExecutionStartedWith_underAnyGivenAgain() async throws {
+        try await offThePool {
+            let workspace = try Workspace()
+            let marker = try temporaryFolder().appendingPathComponent("ready").path
+            let plan = try writePlan(
+                """
+                return { tasks = { { id = "b", run = function()
+                  if tide.exec { "test", "-e", "\(marker)" }.code ~= 0 then error("not ready") end
+                  tide.emit("one")
+                  tide.emit("two")
+                  return "emitted"
+                end } } }
+                """)
+            #expect(try workspace.tide("run", plan, "--limit", "maxEvents=1").status == 1)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
+            let id = try workspace.onlyExecution().id
+            #expect(try ExecutionStore(path: workspace.database).execution(matching: id).limits?.maxEvents == 1)
+            let kept = try workspace.tide("resume", id, "--json")
+            #expect(kept.status == 1)
+            #expect(kept.stdout.contains("QUOTA_EXCEEDED"), "the resume forgot --limit maxEvents=1")
+            let raised = try workspace.tide("resume", id, "--json", "--limit", "maxEvents=10")
+            #expect(raised.status == 0, "\(raised.stdout)\(raised.stderr)")
+        }
+    }
+
     @Test func resume_whenThePlanFileChanged_refusesUnlessAllowed() async throws {
         try await offThePool {
             let workspace = try Workspace()
