@@ -107,7 +107,9 @@ local function freeze(t, name, seen)
     end
   end
   meta.__newindex = function(_, key) readonly(name, key, 2) end
-  meta.__pairs = function() return next, hidden, nil end
+  -- The iterator reaches the hidden copy through its upvalue: pairs must not hand it out.
+  local function step(_, key) return next(hidden, key) end
+  meta.__pairs = function() return step, t, nil end
   meta.__len = function() return #hidden end
   meta.__metatable = false
   setmetatable(t, meta)
@@ -122,6 +124,10 @@ local function safe_rawset(t, key, value)
 end
 
 local function safe_setmetatable(t, mt)
+  local name = type(t) == "table" and FROZEN[t]
+  if name then
+    violation(format("%s is read-only: its metatable cannot be changed (every task sees the same one)", name), 2)
+  end
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
     violation("setmetatable: metatables with __gc are not allowed in the sandbox "
       .. "(finalizers run outside the script's time limit); use a <close> variable instead", 2)
@@ -224,10 +230,23 @@ local function newenv(sandbox)
     env[name] = copy
   end
   env.load = make_load(env)
-  env.require = sandbox.require
-  for k, v in next, sandbox.globals do env[k] = v end
   env._G = env
-  return setmetatable(env, forbidding(FORBIDDEN._ENV))
+  -- The host's globals (require, and the sandbox's own: tide, print) are read through __index
+  -- and cannot be replaced: a script that shares its environment with others (the tasks of one
+  -- plan file) must not change what they call.
+  local host = { require = sandbox.require }
+  for k, v in next, sandbox.globals do host[k] = v end
+  setmetatable(host, forbidding(FORBIDDEN._ENV))
+  return setmetatable(env, {
+    __index = host,
+    __newindex = function(t, key, value)
+      if rawget(host, key) ~= nil then
+        violation(format("the global %s is read-only: it is the host's, and every script of this file "
+          .. "calls the same one; keep your own values in locals or globals of other names", tostring(key)), 2)
+      end
+      rawset(t, key, value)
+    end,
+  })
 end
 
 local function newsandbox(search, globals)

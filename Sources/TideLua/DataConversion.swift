@@ -64,7 +64,12 @@ public enum DataConversion {
             return .double(d)
         case .string(let s):
             bytes += s.bytes.count + 2
-            return .string(s.string ?? String(decoding: s.bytes, as: UTF8.self))
+            guard let text = s.string else {
+                throw notData(
+                    path, "a string that is not valid UTF-8 (\(s.bytes.count) bytes)",
+                    "data strings are UTF-8 text: encode bytes first (as hex, or base64)")
+            }
+            return .string(text)
         case .array(let elements):
             bytes += 2 + elements.count
             var result: [JSONValue] = []
@@ -79,7 +84,11 @@ public enum DataConversion {
             for (key, element) in fields {
                 let name: String
                 switch key {
-                case .string(let s): name = s.string ?? String(decoding: s.bytes, as: UTF8.self)
+                case .string(let s):
+                    guard let text = s.string else {
+                        throw notData(path, "a key that is not valid UTF-8", "data keys are UTF-8 text")
+                    }
+                    name = text
                 case .integer(let i): name = String(i)
                 default:
                     throw notData(path, "a key of type \(key.typeName) (\(key))", "use string or integer keys")
@@ -92,6 +101,39 @@ public enum DataConversion {
         case .function, .thread, .userdata, .table:
             throw notData(
                 path, "a \(value.typeName)", "store data only: nil, booleans, numbers, strings and tables of those")
+        }
+    }
+
+    /// `value` with the fields it has in common with `previous` (both tables with named fields)
+    /// replaced by `previous`'s own values, so that the two share them; with the bytes of the fields
+    /// that are new or changed (`added`) and of `previous`'s fields that were replaced or removed
+    /// (`freed`). Both are `nil` when the two are not both tables with named fields.
+    public static func share(_ value: JSONValue, with previous: JSONValue?) -> (
+        value: JSONValue, added: Int?, freed: Int?
+    ) {
+        guard case .object(var fields) = value, case .object(let before)? = previous else { return (value, nil, nil) }
+        var added = 0
+        var freed = 0
+        for (key, field) in fields {
+            if let old = before[key], old == field {
+                fields[key] = old
+            } else {
+                added += size(field) + key.utf8.count + 4
+                if let old = before[key] { freed += size(old) + key.utf8.count + 4 }
+            }
+        }
+        for (key, old) in before where fields[key] == nil { freed += size(old) + key.utf8.count + 4 }
+        return (.object(fields), added, freed)
+    }
+
+    /// The size of data as ``sized(_:path:)`` counts it.
+    public static func size(_ value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool: 5
+        case .int, .double: 8
+        case .string(let text): text.utf8.count + 2
+        case .array(let elements): elements.reduce(2 + elements.count) { $0 + size($1) }
+        case .object(let fields): fields.reduce(2) { $0 + size($1.value) + $1.key.utf8.count + 4 }
         }
     }
 

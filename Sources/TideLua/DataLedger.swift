@@ -21,12 +21,34 @@ final class DataLedger: @unchecked Sendable {
     private var states: [String: Held] = [:]
     private var variables: [String: Held] = [:]
 
-    /// Holds `bytes` for the new state of task `taskId`, releasing its previous one if no
-    /// checkpoint was taken since (`checkpoints` is the execution's count now).
+    /// Holds the new state of task `taskId` (`bytes` in all), which shares all but `added` bytes
+    /// with the state handed before it and no longer holds `freed` bytes of it.
+    ///
+    /// A checkpoint taken since the state before (`checkpoints`, the execution's count now, moved)
+    /// keeps that state: only `added` is new. Otherwise the state before is let go: `added` comes,
+    /// `freed` goes (never more than this task's state holds).
     ///
     /// - Throws: ``LuaError/Code/memoryLimit``, changing nothing, if the budget would be passed.
-    func replaceState(of taskId: String, bytes: Int, checkpoints: Int, in lua: LuaState) throws(LuaError) {
-        try replace(&states[taskId], bytes: bytes, checkpoints: checkpoints, what: "ctx.state", in: lua)
+    func replaceState(of taskId: String, bytes: Int, added: Int, freed: Int, checkpoints: Int, in lua: LuaState)
+        throws(LuaError)
+    {
+        guard let held = states[taskId] else {
+            try lua.hold(bytes, for: "ctx.state")
+            states[taskId] = Held(bytes: bytes, checkpoints: checkpoints)
+            return
+        }
+        if held.checkpoints != checkpoints {
+            try lua.hold(added, for: "ctx.state")
+            states[taskId] = Held(bytes: added, checkpoints: checkpoints)
+            return
+        }
+        let gone = min(freed, held.bytes)
+        if added > gone {
+            try lua.hold(added - gone, for: "ctx.state")
+        } else {
+            lua.releaseHeld(gone - added)
+        }
+        states[taskId] = Held(bytes: held.bytes - gone + added, checkpoints: checkpoints)
     }
 
     /// Holds `bytes` for the new value of variable `name`, as ``replaceState(of:bytes:checkpoints:in:)``.

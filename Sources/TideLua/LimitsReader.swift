@@ -28,7 +28,9 @@ public enum LimitsReader {
     public static func setting(_ value: LuaValue, for name: ExecutionLimits.Name) -> Result<
         ExecutionLimits.Setting, LimitError
     > {
-        if name.canBeOff, value == .boolean(false) || value.stringValue == "none" { return .success(.off) }
+        if name.canBeOff, value == .boolean(false) || value.stringValue == "none" || value.stringValue == "false" {
+            return .success(.off)
+        }
         let problem: String
         switch name.kind {
         case .bytes:
@@ -66,7 +68,8 @@ public enum LimitsReader {
     ) -> [String] {
         guard case .map(let fields) = value else {
             if case .array(let list) = value, list.isEmpty { return [] }
-            return ["limits must be a table { maxEvents = 1000, memory = \"64MiB\", … }, got a \(value.typeName)"]
+            let what = value.typeName == "table" ? "a list" : "a \(value.typeName)"
+            return ["limits must be a table of named limits { maxEvents = 1000, memory = \"64MiB\", … }, got \(what)"]
         }
         var problems: [String] = []
         for (key, entry) in fields.sorted(by: { $0.key.description < $1.key.description }) {
@@ -92,12 +95,21 @@ public enum LimitsReader {
 
     /// The run budget of a strategy's or handler's calls: `base` with what the file's
     /// `limits = { runTime = …, instructions = … }` says; returns a sentence for each mistake.
+    /// A file may only lower them: the scripts' state's budget is the operator's cap on every call.
     static func scriptBudget(_ value: LuaValue?, base: LuaRunBudget, what: String) -> (LuaRunBudget, [String]) {
         guard let value else { return (base, []) }
         var limits = ExecutionLimits.default
         limits.runTime = base.time
         limits.instructions = base.instructions
-        let problems = read(value, into: &limits, allowed: [.runTime, .instructions], what: what)
+        var problems = read(value, into: &limits, allowed: [.runTime, .instructions], what: what)
+        if let cap = base.time, (limits.runTime ?? .seconds(1e9)) > cap {
+            problems.append("limits: runTime of \(what) may only be lower than the scripts' own limit of \(cap)")
+            limits.runTime = cap
+        }
+        if let cap = base.instructions, (limits.instructions ?? .max) > cap {
+            problems.append("limits: instructions of \(what) may only be lower than the scripts' own limit of \(cap)")
+            limits.instructions = cap
+        }
         return (LuaRunBudget(time: limits.runTime, instructions: limits.instructions), problems)
     }
 

@@ -13,6 +13,8 @@ final class LuaTaskScope: @unchecked Sendable {
     /// `ctx.state` once the script has read or set it: `.table` for a table the script may change
     /// in place, any other data as it is; `nil` while untouched.
     var state: LuaValue?
+    /// The state last handed to the engine and its size: the next one shares its unchanged fields.
+    private var handed: (value: JSONValue, bytes: Int)?
 
     init(context: any TaskContext) {
         self.context = context
@@ -37,8 +39,14 @@ final class LuaTaskScope: @unchecked Sendable {
                 "ctx.state is larger than maxStateBytes (\(context.limits.maxStateBytes.byteCountText)): keep large "
                     + "data outside the execution (a file, a store) and keep a reference to it in the state")
         }
-        try ledger.replaceState(of: context.taskId, bytes: bytes, checkpoints: context.checkpointsTaken, in: lua)
-        return data
+        // Fields that did not change are the very values handed before: a checkpoint that keeps
+        // both versions keeps them once, and only what changed is counted again.
+        let shared = DataConversion.share(data, with: handed?.value)
+        try ledger.replaceState(
+            of: context.taskId, bytes: bytes, added: shared.added ?? bytes, freed: shared.freed ?? handed?.bytes ?? 0,
+            checkpoints: context.checkpointsTaken, in: lua)
+        handed = (shared.value, bytes)
+        return shared.value
     }
 
     /// How `ctx.state` is named and bounded when it is copied out of Lua.

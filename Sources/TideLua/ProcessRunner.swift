@@ -191,7 +191,9 @@ public struct ProcessRunner: Sendable {
             if error.code == .executableNotFound {
                 throw ProcessError(
                     code: "PROCESS_NOT_FOUND",
-                    message: "no program '\(request.command)' was found in PATH; give its full path or install it")
+                    message: request.command.contains("/")
+                        ? "there is no program at '\(request.command)': check the path"
+                        : "no program '\(request.command)' was found in PATH; give its full path or install it")
             }
             if error.code == .failedToChangeWorkingDirectory {
                 throw ProcessError(

@@ -19,14 +19,15 @@ local cachedstate, loadstate, adoptstate, replacestate =
 local results, getvar, setvar, executionid, attemptid =
   host.results, host.getvar, host.setvar, host.executionid, host.attemptid
 
-local vars = setmetatable({}, {
+-- Each task gets its own ctx.vars proxy: a rawset on it cannot show other tasks a variable.
+local varsmeta = {
   __index = function(_, name) return getvar(name) end,
   __newindex = function(_, name, value) setvar(name, value) end,
   __pairs = function()
     error("ctx.vars cannot be iterated: read execution variables by name (ctx.vars.rows)", 2)
   end,
   __metatable = false,
-})
+}
 
 -- ctx.quality(x) and ctx:quality(x) both work.
 local function method(f)
@@ -58,7 +59,11 @@ local lazy = {
     rawset(ctx, "attemptId", id)
     return id
   end,
-  vars = function() return vars end,
+  vars = function(ctx)
+    local vars = setmetatable({}, varsmeta)
+    rawset(ctx, "vars", vars)
+    return vars
+  end,
   quality = function() return quality end,
   progress = function() return progress end,
 }

@@ -65,6 +65,21 @@ extension ExecutionStore {
                 completed: completed, taskStates: states, attempts: attempts, variables: variables,
                 lastEventSequence: lastEvent, messageCount: lastMessage, checkpoints: checkpoints)
             point.skipped = skipped
+            // What task bodies added (their rows name a task), for the quotas to count on from.
+            point.bodyEvents =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM events WHERE executionId = ? AND type = 'CUSTOM' AND taskId IS NOT NULL",
+                    arguments: [id]) ?? 0
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT count(*) AS n, total(length(CAST(message AS BLOB))) AS bytes FROM messages "
+                    + "WHERE executionId = ? AND taskId IS NOT NULL",
+                arguments: [id])
+            {
+                point.bodyMessages = row["n"] ?? 0
+                point.bodyLogBytes = Int(row["bytes"] as Double? ?? 0)
+            }
             point.attemptFloor = deaths
             point.deaths = deaths
             point.recoveries = recoveries

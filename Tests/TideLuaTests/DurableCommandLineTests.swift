@@ -162,6 +162,10 @@ struct DurableCommandLineTests {
             let kept = try workspace.tide("resume", id, "--json")
             #expect(kept.status == 1)
             #expect(kept.stdout.contains("QUOTA_EXCEEDED"), "the resume forgot --limit maxEvents=1")
+            // The events the first resume's task added count on: two more are past maxEvents=2.
+            let counted = try workspace.tide("resume", id, "--json", "--limit", "maxEvents=2")
+            #expect(counted.status == 1)
+            #expect(counted.stdout.contains("QUOTA_EXCEEDED"))
             let raised = try workspace.tide("resume", id, "--json", "--limit", "maxEvents=10")
             #expect(raised.status == 0, "\(raised.stdout)\(raised.stderr)")
         }

@@ -71,6 +71,22 @@ struct LimitsCommandLineTests {
             "\(outcome.stdout)\(outcome.stderr)")
     }
 
+    @Test func strategy_cannotSwitchOffOrRaiseItsTimeLimit() async throws {
+        let folder = try temporaryFolder()
+        let recovery = folder.appendingPathComponent("recovery")
+        try FileManager.default.createDirectory(at: recovery, withIntermediateDirectories: true)
+        try """
+        return { id = "forever", applicableErrors = { "*" }, limits = { runTime = false },
+                 execute = function() while true do end end }
+        """.write(to: recovery.appendingPathComponent("forever.lua"), atomically: true, encoding: .utf8)
+        let plan = try writePlan(#"return { tasks = { { id = "t", run = function() error("boom") end } } }"#)
+        let outcome = try await offThePool {
+            try TideProcess.run(["run", plan, "--in-memory", "--recovery", recovery.path, "--no-alerts"])
+        }
+        #expect(outcome.status == 1)
+        #expect((outcome.stdout + outcome.stderr).contains("may only be lower than the scripts' own limit"))
+    }
+
     @Test func strategy_withItsOwnRunTime_isStoppedByIt() async throws {
         let folder = try temporaryFolder()
         let recovery = folder.appendingPathComponent("recovery")

@@ -156,19 +156,68 @@ struct LimitsTests {
         let result = try await runPlan(
             """
             return { limits = { memory = "64MiB" }, tasks = { { id = "t", run = function(ctx)
-              local rows = {}
-              for i = 1, 2000 do rows[i] = string.rep("-", 500) .. i end
-              ctx.state.rows = rows
-              for i = 1, 1000 do ctx.state.round = i; tide.checkpoint { round = i } end
+              for round = 1, 1000 do
+                local rows = {}
+                for i = 1, 2000 do rows[i] = string.rep("-", 500) .. round .. ":" .. i end
+                ctx.state.rows = rows
+                tide.checkpoint { round = round }
+              end
             end } } }
             """)
         #expect(result.error?.code == "MEMORY_LIMIT", "\(result.error?.description ?? "no error")")
-        // About 1 MB per copy against half of 64 MiB: the loop ends after some thirty checkpoints.
+        // About 1 MB per version against half of 64 MiB: the loop ends after some thirty checkpoints.
         let taken = result.events(.checkpointCreated).count
         #expect(taken > 10 && taken < 40, "\(taken) checkpoints")
     }
 
+    @Test func checkpoints_ofALargeStateWhoseCounterMoves_shareTheUnchangedFields() async throws {
+        let result = try await runPlan(
+            """
+            return { limits = { memory = "64MiB" }, tasks = { { id = "t", run = function(ctx)
+              local rows = {}
+              for i = 1, 2000 do rows[i] = string.rep("-", 500) .. i end
+              ctx.state.rows = rows
+              for i = 1, 200 do ctx.state.round = i; tide.checkpoint { round = i } end
+              return ctx.state.round
+            end } } }
+            """)
+        #expect(result.status == .completed, "\(result.error?.description ?? "")")
+        #expect(result.events(.checkpointCreated).count == 200)
+    }
+
+    @Test func allocate_inALoop_countsAgainstMaxEvents() async throws {
+        let loaded = try await loadPlan(
+            """
+            return { limits = { maxEvents = 10 }, pools = { { type = "slot", capacity = 1 } }, tasks = {
+              { id = "t", run = function()
+                  for _ = 1, 1000 do tide.release(tide.allocate { type = "slot", amount = 1 }) end
+                end } } }
+            """)
+        let engine = DefaultExecutionEngine(configuration: EngineConfiguration(pools: loaded.pools))
+        let result = try await engine.execute(loaded.plan)
+        #expect(result.error?.code == "QUOTA_EXCEEDED")
+        #expect(result.events(.resourceAllocated).count <= 5)
+    }
+
+    @Test func result_withAStringThatIsNotUTF8_namesItsKeyPath() async throws {
+        let result = try await runPlan(
+            #"return { tasks = { { id = "t", run = function() return { bytes = "\0\1\255" } end } } }"#)
+        #expect(result.error?.code == "INVALID_VALUE")
+        #expect(result.error?.message.contains("result.bytes holds a string that is not valid UTF-8") == true)
+    }
+
     // MARK: - Read-only API
+
+    @Test func ctxVars_rawsetByATask_isNotSeenByAnother() async throws {
+        let result = try await runPlan(
+            """
+            return { variables = { region = "eu" }, tasks = {
+              { id = "a", run = function(ctx) rawset(ctx.vars, "region", "EVIL") return ctx.vars.region end },
+              { id = "b", after = { "a" }, run = function(ctx) return ctx.vars.region end },
+            } }
+            """)
+        #expect(result.result?["b"] == "eu")
+    }
 
     @Test func stdlibModule_writtenByATask_raisesAViolation_andOtherTasksStillCallIt() async throws {
         let result = try await runPlan(
@@ -188,6 +237,8 @@ struct LimitsTests {
     @Test(arguments: [
         "tide.sleep = nil", "tide.log.info = print", "rawset(tide, 'emit', print)", "table.insert(tide.log, print)",
         "setmetatable(tide, nil)", "getmetatable(ctx).__index = nil", "ctx.progress = print",
+        "select(2, pairs(tide)).sleep = nil", "select(2, pairs(tide.log)).info = nil", "tide = {}", "print = nil",
+        "require = nil",
     ])
     func tideApi_written_isRefused(_ statement: String) async throws {
         let result = try await runPlan(

@@ -37,6 +37,13 @@ public struct ResumePoint: Sendable {
     public var lastEventSequence: Int
     /// How many messages were recorded.
     public var messageCount: Int
+    /// What task bodies added so far, against the quotas of ``ExecutionLimits``: custom events,
+    /// messages and the bytes of their text (the quotas count on from these).
+    public var bodyEvents = 0
+    /// Messages task bodies logged so far (see ``bodyEvents``).
+    public var bodyMessages = 0
+    /// Bytes of message text task bodies logged so far (see ``bodyEvents``).
+    public var bodyLogBytes = 0
     /// Checkpoints made so far (a `CHECKPOINT_RESTORE` decision can go back to them).
     public var checkpoints: [ExecutionCheckpoint]
     /// Where the state comes from, for the `RECOVERY_INITIATED` event: `"durable state"` or a checkpoint id.

@@ -98,12 +98,19 @@ extension Execution {
     }
 
     /// Records resources a running body allocated itself; they are released with the attempt's own.
+    /// Each grant adds two events (its allocation and its release), counted against
+    /// ``ExecutionLimits/maxEvents`` like the body's own events.
     ///
     /// - Returns: `false` (after giving them back) if attempt `attempt` of the task is no longer running.
-    func resourcesGrantedInTask(_ index: Int, attempt: Int, _ granted: [Resource]) -> Bool {
+    /// - Throws: ``TideError`` `QUOTA_EXCEEDED` (after giving them back) past the quota.
+    func resourcesGrantedInTask(_ index: Int, attempt: Int, _ granted: [Resource]) throws(TideError) -> Bool {
         guard records[index].attempts == attempt, runningSince[index] != nil, counters.completedAt == nil else {
             _ = resources.release(granted.map(\.id))
             return false
+        }
+        if let limit = quotas.admitEvents(2 * granted.count) {
+            _ = resources.release(granted.map(\.id))
+            try refuse(limit, taskId: plan.tasks[index].id)
         }
         let activeNow = activeNow()
         records[index].resources += granted

@@ -165,7 +165,9 @@ extension Execution {
             timeline.continueAfter(eventSequence: point.lastEventSequence, messageCount: point.messageCount)
         }
         adopt(point.checkpoints)
-        quotas.continueAfter(messages: point.messageCount, checkpoints: point.checkpoints.count)
+        quotas.continueAfter(
+            events: point.bodyEvents, messages: point.bodyMessages, logBytes: point.bodyLogBytes,
+            checkpoints: point.checkpoints.count)
         variables = point.variables
         let completed = plan.tasks.indices.filter { point.completed[plan.tasks[$0].id] != nil }
         let skipped = plan.tasks.indices.filter { point.skipped.contains(plan.tasks[$0].id) }

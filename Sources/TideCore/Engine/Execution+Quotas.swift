@@ -52,7 +52,7 @@ extension Execution {
 
     /// Refuses what passes `limit`: a task gets the error; anything else is dropped. The first time
     /// a limit is reached, the execution's log says so (that warning is not counted).
-    private func refuse(_ limit: ExecutionLimits.Name, taskId: String?) throws(TideError) {
+    func refuse(_ limit: ExecutionLimits.Name, taskId: String?) throws(TideError) {
         let message = quotas.message(passing: limit, taskId: taskId)
         guard let taskId else {
             if quotas.drop(at: limit) {

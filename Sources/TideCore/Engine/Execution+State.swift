@@ -41,18 +41,23 @@ extension Execution {
             }
             var changed: [String: JSONValue] = [:]
             var removed: [String] = []
+            var patches: [String: CheckpointRecord.Patch] = [:]
             for index in checkpointTracker.states {
-                if records[index].state == .null {
-                    removed.append(plan.tasks[index].id)
+                let taskId = plan.tasks[index].id
+                let state = records[index].state
+                if state == .null {
+                    removed.append(taskId)
+                } else if let patch = CheckpointRecord.Patch(from: checkpointTracker.baseStates[index], to: state) {
+                    patches[taskId] = patch
                 } else {
-                    changed[plan.tasks[index].id] = records[index].state
+                    changed[taskId] = state
                 }
             }
             record = CheckpointRecord(
                 id: checkpointId, timestamp: timestamp, base: base.id, depth: base.depth + 1,
                 state: currentState(withTasks: false),
                 completedAdded: checkpointTracker.completed.map { plan.tasks[$0].id },
-                results: results, statesChanged: changed, statesRemoved: removed.sorted(),
+                results: results, statesChanged: changed, statesRemoved: removed.sorted(), statePatches: patches,
                 variables: checkpointTracker.variablesChanged ? variables : nil, metadata: metadata)
         } else {
             var results: [String: JSONValue] = [:]

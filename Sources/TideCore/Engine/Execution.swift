@@ -209,8 +209,8 @@ actor Execution {
 
     func taskState(_ index: Int) -> JSONValue { records[index].state }
     func setTaskState(_ index: Int, _ state: JSONValue) {
+        checkpointTracker.stateChanged(index, previous: records[index].state)
         records[index].state = state
-        checkpointTracker.stateChanged(index)
         if isJournaling {
             pipeline.batch.tasks[plan.tasks[index].id, default: TaskUpdate()].state = state
             scheduleCommit()

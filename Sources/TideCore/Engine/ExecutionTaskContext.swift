@@ -68,9 +68,10 @@ final class ExecutionTaskContext: TaskContext {
 
     func allocate(_ requirements: [ResourceRequirement]) async throws -> [Resource] {
         let granted = try await execution.resources.allocate(requirements, taskId: taskId)
-        guard await execution.resourcesGrantedInTask(index, attempt: attempt, granted) else {
-            throw CancellationError()
+        let kept = try await quota { () async throws(TideError) in
+            try await execution.resourcesGrantedInTask(index, attempt: attempt, granted)
         }
+        guard kept else { throw CancellationError() }
         return granted
     }
 

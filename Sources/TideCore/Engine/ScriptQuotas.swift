@@ -18,10 +18,12 @@ package struct ScriptQuotas: Sendable {
         self.limits = limits
     }
 
-    /// Starts from what an earlier run of the execution left: its messages (all of them, the
-    /// engine's too) and its checkpoints count against the quotas of this run.
-    package mutating func continueAfter(messages: Int, checkpoints: Int) {
+    /// Starts from what the earlier runs of the execution left: what their task bodies added and
+    /// the checkpoints taken count against the quotas of this run.
+    package mutating func continueAfter(events: Int, messages: Int, logBytes: Int, checkpoints: Int) {
+        self.events = events
         self.messages = messages
+        self.logBytes = logBytes
         self.checkpoints = checkpoints
     }
 
@@ -36,8 +38,13 @@ package struct ScriptQuotas: Sendable {
 
     /// Counts a custom event, or names the limit it would pass.
     package mutating func admitEvent() -> ExecutionLimits.Name? {
-        if events + 1 > limits.maxEvents { return .maxEvents }
-        events += 1
+        admitEvents(1)
+    }
+
+    /// Counts `count` events a body caused (a resource it allocated adds two), or names the limit.
+    package mutating func admitEvents(_ count: Int) -> ExecutionLimits.Name? {
+        if events + count > limits.maxEvents { return .maxEvents }
+        events += count
         return nil
     }
 
@@ -76,7 +83,10 @@ package struct ScriptQuotas: Sendable {
         switch limit {
         case .maxMessages: what = "its execution has logged \(limits.maxMessages) messages (maxMessages)"
         case .maxLogBytes: what = "its execution has logged \(limits.maxLogBytes) bytes of messages (maxLogBytes)"
-        case .maxEvents: what = "its execution has \(limits.maxEvents) custom events (maxEvents)"
+        case .maxEvents:
+            what =
+                "its execution has had \(limits.maxEvents) events from task bodies (maxEvents: custom events, "
+                + "and two for each resource a body allocates)"
         case .maxCheckpoints: what = "its execution has taken \(limits.maxCheckpoints) checkpoints (maxCheckpoints)"
         default: what = "it passed \(limit.rawValue)"
         }

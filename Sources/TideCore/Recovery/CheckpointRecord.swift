@@ -35,6 +35,8 @@ public struct CheckpointRecord: Sendable, Hashable, Codable {
     var statesChanged: [String: JSONValue] = [:]
     /// Tasks whose state the base had and this checkpoint has not.
     var statesRemoved: [String] = []
+    /// Task states that are tables and changed only in some of their fields, as those fields.
+    var statePatches: [String: Patch] = [:]
     var resourceAllocations: [String: Resource] = [:]
     /// The variables, when they differ from the base's.
     var variables: [String: JSONValue]?
@@ -46,8 +48,9 @@ public struct CheckpointRecord: Sendable, Hashable, Codable {
     init(
         id: String, timestamp: Date, base: String, depth: Int, state: ExecutionState, completedAdded: [String],
         results: [String: JSONValue], statesChanged: [String: JSONValue], statesRemoved: [String],
-        variables: [String: JSONValue]?, metadata: [String: JSONValue]
+        statePatches: [String: Patch] = [:], variables: [String: JSONValue]?, metadata: [String: JSONValue]
     ) {
+        self.statePatches = statePatches
         self.id = id
         self.timestamp = timestamp
         self.base = base
@@ -92,7 +95,11 @@ public struct CheckpointRecord: Sendable, Hashable, Codable {
         completedRemoved = removed
         for (taskId, result) in results where baseResults[taskId] != result { self.results[taskId] = result }
         for (taskId, taskState) in state.taskStates where baseState.taskStates[taskId] != taskState {
-            statesChanged[taskId] = taskState
+            if let patch = Patch(from: baseState.taskStates[taskId], to: taskState) {
+                statePatches[taskId] = patch
+            } else {
+                statesChanged[taskId] = taskState
+            }
         }
         statesRemoved = baseState.taskStates.keys.filter { state.taskStates[$0] == nil }.sorted()
         resourceAllocations = state.resourceAllocations
@@ -111,6 +118,7 @@ public struct CheckpointRecord: Sendable, Hashable, Codable {
         state.completedTasks = state.completedTasks.filter { !removed.contains($0) } + completedAdded
         for taskId in statesRemoved { state.taskStates[taskId] = nil }
         state.taskStates.merge(statesChanged) { _, new in new }
+        for (taskId, patch) in statePatches { state.taskStates[taskId] = patch.applied(to: state.taskStates[taskId]) }
         state.resourceAllocations = resourceAllocations
         if let variables { state.variables = variables }
         var results = base.metadata["results"]?.objectValue ?? [:]
@@ -120,6 +128,30 @@ public struct CheckpointRecord: Sendable, Hashable, Codable {
         metadata["results"] = .object(results)
         return ExecutionCheckpoint(
             id: id, executionId: base.executionId, timestamp: timestamp, state: state, metadata: metadata)
+    }
+
+    /// The fields of a table that changed: a task state that is a table and changed in some
+    /// fields is kept as them, so that a big state whose counter moves costs the counter.
+    public struct Patch: Sendable, Hashable, Codable {
+        /// Fields set (new or changed).
+        public var set: [String: JSONValue]
+        /// Fields removed.
+        public var removed: [String]
+
+        /// The fields that take `old` to `new`, or `nil` when either is not a table.
+        public init?(from old: JSONValue?, to new: JSONValue) {
+            guard case .object(let before)? = old, case .object(let after) = new else { return nil }
+            set = after.filter { before[$0.key] != $0.value }
+            removed = before.keys.filter { after[$0] == nil }.sorted()
+        }
+
+        /// `base` with the patch applied.
+        func applied(to base: JSONValue?) -> JSONValue {
+            var fields = base?.objectValue ?? [:]
+            for key in removed { fields[key] = nil }
+            fields.merge(set) { _, new in new }
+            return .object(fields)
+        }
     }
 
     /// The whole checkpoints of the records of one execution, in the order they were taken; a

@@ -8,6 +8,8 @@ struct CheckpointTracker: Sendable {
     private(set) var completed: [Int] = []
     /// Tasks whose state was set since the base (task indices).
     private(set) var states: Set<Int> = []
+    /// The state each of ``states`` had at the base (values shared, not copied).
+    private(set) var baseStates: [Int: JSONValue] = [:]
     /// Whether the variables changed since the base.
     private(set) var variablesChanged = false
 
@@ -16,11 +18,15 @@ struct CheckpointTracker: Sendable {
         self.base = base
         completed.removeAll(keepingCapacity: true)
         states.removeAll(keepingCapacity: true)
+        baseStates.removeAll(keepingCapacity: true)
         variablesChanged = false
     }
 
     mutating func taskCompleted(_ index: Int) { completed.append(index) }
-    mutating func stateChanged(_ index: Int) { states.insert(index) }
+    /// Notes that task `index`'s state is replaced; `previous` is the state it had.
+    mutating func stateChanged(_ index: Int, previous: JSONValue) {
+        if states.insert(index).inserted { baseStates[index] = previous }
+    }
     mutating func variablesDidChange() { variablesChanged = true }
 
     /// Whether the next record is a delta of ``base`` (not whole).
