@@ -14,7 +14,7 @@ if [ -n "$baseline" ]; then
   rm -rf "$src"
   git worktree prune
   git worktree add --detach "$src" "$baseline" >/dev/null 2>&1
-  swift build -c release --product tide-lua-bench --package-path "$src" >/dev/null
+  swift build -c release --product tide-lua-bench --package-path "$src" >/dev/null 2>&1
   echo "== $baseline"
   "$src/.build/release/tide-lua-bench"
   git worktree remove --force "$src"

@@ -37,7 +37,7 @@ best_wall() {
     rm -f "$dir"/c.db*
     local start end
     start=$(date +%s%N)
-    "$tide" run "$plans/checkpoints.lua" --quiet --db "$dir/c.db" --no-alerts --no-recovery "$@" >/dev/null
+    "$tide" run "$plans/checkpoints.lua" --quiet --db "$dir/c.db" --no-alerts --no-recovery "$@" >/dev/null 2>&1
     end=$(date +%s%N)
     best=$(awk -v a="$best" -v b="$(( (end - start) / 1000000 ))" 'BEGIN { print (b < a) ? b : a }')
   done
@@ -67,7 +67,7 @@ if [ -n "$baseline" ]; then
   rm -rf "$src"
   git worktree prune
   git worktree add --detach "$src" "$baseline" >/dev/null 2>&1
-  swift build -c release --product tide --package-path "$src" >/dev/null
+  swift build -c release --product tide --package-path "$src" >/dev/null 2>&1
   read -r bw1 bw2 bw3 bw4 brss boff bevery <<<"$(measure "$src/.build/release/tide")"
   git worktree remove --force "$src"
 fi
