@@ -4,8 +4,8 @@
 # at concurrency 50; then the peak RSS of a 100,000-task plan, and the cost of automatic checkpoints
 # (2,000 tasks with and without --checkpoint-every 10, in a store). Best of 5 runs each, in memory
 # (--in-memory: dev/bench-store.sh measures the durable store).
-# Usage: dev/bench-plans.sh [--baseline REV]  (REV is built in .build-baseline and measured in the
-# same run, so that "before" and "after" share the machine's state).
+# Usage: dev/bench-plans.sh [--baseline REV]  (REV is built in .build-baseline; each figure's runs
+# alternate between this tree and REV, so that both see the same moments of a noisy machine).
 # Needs: lua5.4 and GNU time (Debian packages lua5.4 and time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,60 +17,59 @@ swift build -c release --product tide >/dev/null
 plans=$PWD/Benchmarks/plans
 dir=$PWD/.build/bench-plans
 mkdir -p "$dir"
-
-# Best (highest) engine throughput of 5 runs of TIDE on a plan, from the summary's throughput line.
-best_throughput() {
-  local tide=$1 plan=$2 best=0
-  for _ in 1 2 3 4 5; do
-    local t
-    t=$("$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/throughput/ { print $2 }')
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
-  done
-  echo "$best"
-}
-
-# Best wall time in ms of 5 whole `tide run` processes of the checkpoints plan, in a store.
-best_wall() {
-  local tide=$1 best=1e9
-  shift
-  for _ in 1 2 3 4 5; do
-    rm -f "$dir"/c.db*
-    local start end
-    start=$(date +%s%N)
-    "$tide" run "$plans/checkpoints.lua" --quiet --db "$dir/c.db" --no-alerts --no-recovery "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    best=$(awk -v a="$best" -v b="$(( (end - start) / 1000000 ))" 'BEGIN { print (b < a) ? b : a }')
-  done
-  echo "$best"
-}
-
-measure() {  # TIDE: w1 w2 w3 (tasks/s), w4 (ms), rss (KB), checkpoints off / every 10 (ms)
-  local tide=$1 w4=1e9
-  local w1 w2 w3 rss off every
-  w1=$(best_throughput "$tide" w1)
-  w2=$(best_throughput "$tide" w2)
-  w3=$(best_throughput "$tide" w3)
-  for _ in 1 2 3; do
-    local ms
-    ms=$("$tide" run "$plans/w4.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/duration/ { print $2 }')
-    w4=$(awk -v a="$w4" -v b="${ms%ms}" 'BEGIN { print (b < a) ? b : a }')
-  done
-  rss=$(/usr/bin/time -f "%M" "$tide" run "$plans/w1-100k.lua" --quiet --in-memory --no-alerts 2>&1 >/dev/null | tail -1)
-  off=$(best_wall "$tide")
-  every=$(best_wall "$tide" --checkpoint-every 10)
-  echo "$w1 $w2 $w3 $w4 $rss $off $every"
-}
-
-read -r w1 w2 w3 w4 rss off every <<<"$(measure .build/release/tide)"
+binaries=("$PWD/.build/release/tide")
 if [ -n "$baseline" ]; then
   src=$PWD/.build-baseline/src
   rm -rf "$src"
   git worktree prune
   git worktree add --detach "$src" "$baseline" >/dev/null 2>&1
   swift build -c release --product tide --package-path "$src" >/dev/null 2>&1
-  read -r bw1 bw2 bw3 bw4 brss boff bevery <<<"$(measure "$src/.build/release/tide")"
+  cp "$src/.build/release/tide" "$dir/tide-baseline"
   git worktree remove --force "$src"
+  binaries+=("$dir/tide-baseline")
 fi
+
+# One figure of TIDE: throughput (tasks/s) of a plan, or wall ms / peak KB of a whole process.
+figure() {
+  local tide=$1 kind=$2 plan=$3
+  shift 3
+  case $kind in
+    throughput) "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/throughput/ { print $2 }' ;;
+    duration) "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/duration/ { sub("ms", "", $2); print $2 }' ;;
+    rss) /usr/bin/time -f "%M" "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts 2>&1 >/dev/null | tail -1 ;;
+    wall)
+      rm -f "$dir"/c.db*
+      local start end
+      start=$(date +%s%N)
+      "$tide" run "$plans/$plan.lua" --quiet --db "$dir/c.db" --no-alerts --no-recovery "$@" >/dev/null 2>&1
+      end=$(date +%s%N)
+      echo $(( (end - start) / 1000000 )) ;;
+  esac
+}
+
+# Best of 5 rounds of a figure for every binary, the binaries alternating within each round;
+# prints one best per binary. Higher is better for throughput, lower for the others.
+best() {
+  local kind=$1
+  local -a bests=()
+  for _ in 1 2 3 4 5; do
+    for i in "${!binaries[@]}"; do
+      local v
+      v=$(figure "${binaries[$i]}" "$@")
+      bests[i]=$(awk -v k="$kind" -v a="${bests[$i]:-}" -v b="$v" 'BEGIN {
+        if (a == "") print b; else if (k == "throughput") print (b > a) ? b : a; else print (b < a) ? b : a }')
+    done
+  done
+  echo "${bests[@]}"
+}
+
+read -r w1 bw1 <<<"$(best throughput w1)"
+read -r w2 bw2 <<<"$(best throughput w2)"
+read -r w3 bw3 <<<"$(best throughput w3)"
+read -r w4 bw4 <<<"$(best duration w4)"
+read -r rss brss <<<"$(best rss w1-100k)"
+read -r off boff <<<"$(best wall checkpoints)"
+read -r every bevery <<<"$(best wall checkpoints --checkpoint-every 10)"
 
 echo "workload  tide tasks/s  tide us/task  floor tasks/s  floor us/task  ratio"
 for w in w1 w2 w3; do
