@@ -11,6 +11,8 @@ import Synchronization
 actor Execution {
     let id: String
     let plan: ExecutionPlan
+    /// The plan's limits, readable without a hop (task contexts report them).
+    nonisolated let limits: ExecutionLimits
     let clock: EngineClock
     let recovery: RecoveryRegistry
     let configuration: EngineConfiguration
@@ -93,6 +95,7 @@ actor Execution {
         self.timeline = ExecutionTimeline(commitsOnAppend: journal == nil, capacity: 2 * plan.tasks.count + 4)
         self.counters.totalTasks = plan.tasks.count
         self.quotas = ScriptQuotas(limits: plan.limits)
+        self.limits = plan.limits
         self.variables = plan.variables
         self.indexById = graph.indexById
         self.sinks = graph.dependents.indices.filter { graph.dependents[$0].isEmpty }

@@ -30,7 +30,7 @@ final class ExecutionTaskContext: TaskContext {
     func reportQuality(_ quality: Double) async { await execution.reportQuality(quality) }
     func reportPhase(_ phase: String) async { await execution.reportPhase(phase) }
 
-    var limits: ExecutionLimits { execution.plan.limits }
+    var limits: ExecutionLimits { execution.limits }
     var checkpointsTaken: Int { execution.checkpointsTaken.load(ordering: .relaxed) }
 
     func emit(_ description: String, data: JSONValue?) async throws {
