@@ -21,8 +21,7 @@ import CLua
 /// Cancelling the task that awaits ``run(_:arguments:budget:context:)`` stops the script at its next
 /// instruction check or wait, with ``LuaError/Code/cancelled``.
 public actor LuaRuntime {
-    /// The state (usable from inlinable code of this actor only: it never leaves the actor).
-    @usableFromInline let state: LuaState
+    private let state: LuaState
 
     /// Creates a runtime with a new state.
     ///
@@ -74,7 +73,6 @@ public actor LuaRuntime {
     /// turned into what the caller keeps without another trip to the actor.
     ///
     /// - Returns: What `finishing` returns.
-    @inlinable
     public func run<T: Sendable>(
         _ function: LuaReference, arguments: [LuaValue] = [], budget: LuaRunBudget? = nil,
         context: (any Sendable)? = nil, results: LuaValueBound? = nil,

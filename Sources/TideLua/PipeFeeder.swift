@@ -62,9 +62,12 @@ final class PipeFeeder: @unchecked Sendable {
         }
     }
 
-    /// Closes the descriptor of a feeder that never fed (the child could not be started).
+    /// Closes the descriptor of a feeder that never fed (the child could not be started). The
+    /// source is activated to be cancelled: a dispatch source released while inactive is a crash.
     func abandon() {
-        close(descriptor)
+        source.setCancelHandler { [descriptor] in close(descriptor) }
+        source.cancel()
+        source.activate()
     }
 
     /// Writes what the pipe takes now; ends feeding when all is written or the reader is gone.

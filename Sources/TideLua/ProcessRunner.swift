@@ -119,7 +119,16 @@ public struct ProcessRunner: Sendable {
             input = .fileDescriptor(FileDescriptor(rawValue: ends[0]), closeAfterSpawningProcess: true)
             feeder = PipeFeeder(descriptor: ends[1], bytes: bytes)
         } else {
-            input = .fileDescriptor(FileDescriptor(rawValue: Self.nullInput), closeAfterSpawningProcess: false)
+            // Its own descriptor of /dev/null, closed once the child has it: the child reads end-of-file.
+            let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard null >= 0 else {
+                throw ProcessError(
+                    code: "PROCESS_ERROR",
+                    message:
+                        "cannot open /dev/null for the input of '\(request.command)': \(String(cString: strerror(errno)))"
+                )
+            }
+            input = .fileDescriptor(FileDescriptor(rawValue: null), closeAfterSpawningProcess: true)
         }
         let feeding = feeder
         defer { if let feeder, !feeder.started { feeder.abandon() } }
@@ -221,8 +230,6 @@ extension ProcessRunner {
         return true
     }()
 
-    /// `/dev/null`, opened once, for children without input (they read end-of-file at once).
-    static let nullInput: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
 }
 
 /// The first `limit` bytes of one output stream, read to its end.

@@ -153,8 +153,10 @@ enum TideProcess {
         private let condition = NSCondition()
         private var buffers = ["", ""]
         private var open = 2
+        private let handles: [FileHandle]
 
         init(stdout: FileHandle, stderr: FileHandle) {
+            handles = [stdout, stderr]
             for (index, handle) in [stdout, stderr].enumerated() {
                 Thread.detachNewThread { [self] in
                     while true {
@@ -202,7 +204,9 @@ enum TideProcess {
             wait(on: 0) { $0.components(separatedBy: text).count - 1 >= count }
         }
 
-        /// Waits until both streams have ended (the process and everything holding them exited).
+        /// Waits until both streams have ended (the process and everything holding them exited),
+        /// then closes them: a test process runs hundreds of `tide`s, and the pipes' descriptors
+        /// would otherwise stay open until their objects happen to be freed.
         func waitForEnd() -> Bool {
             let deadline = Date().addingTimeInterval(30)
             condition.lock()
@@ -210,6 +214,7 @@ enum TideProcess {
             while open > 0 {
                 if !condition.wait(until: deadline) { return false }
             }
+            for handle in handles { try? handle.close() }
             return true
         }
 

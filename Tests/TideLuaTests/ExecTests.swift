@@ -55,6 +55,22 @@ struct ExecTests {
         #expect(result.status == .completed)
     }
 
+    @Test(
+        .serialized,
+        arguments: [
+            #"tide.exec { "true", stdin = string.rep("x", 200000) }"#, #"tide.exec { "cat", stdin = "hello" }"#,
+            #"tide.exec { "true" }"#, #"pcall(tide.exec, { "/no/such/program" })"#,
+            #"pcall(tide.exec, { "true", cwd = "/no/such/folder", stdin = "x" })"#,
+        ])
+    func exec_manyTimes_leavesNoDescriptorOpen(_ call: String) async throws {
+        _ = try await run(call)  // the first call may open what the runner keeps for good
+        let before = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        let result = try await run("for _ = 1, 50 do \(call) end")
+        #expect(result.status == .completed, "\(result.error?.description ?? "")")
+        let after = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        #expect(after - before < 40, "\(after - before) descriptors more after 50 calls of \(call)")
+    }
+
     @Test func exec_whenArgumentsHaveSpacesAndQuotes_passesThemWithoutAShell() async throws {
         let result = try await run(#"return tide.exec { "printf", "%s|", "a b", "'c'", "$HOME" }.stdout"#)
         #expect(result.result == ["t": "a b|'c'|$HOME|"])

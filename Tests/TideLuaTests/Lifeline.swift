@@ -52,10 +52,12 @@ final class Lifeline: @unchecked Sendable {
         await waiting { self.ended }
     }
 
-    /// Waits off the concurrency pool for `condition` to hold.
+    /// Waits off the concurrency pool for `condition` to hold, on a thread of its own: a wait on
+    /// a dispatch worker would hold one of the few threads the concurrency pool and dispatch
+    /// sources share, and starve the very work it waits for.
     private func waiting(_ test: @escaping @Sendable () -> Bool) async -> Bool {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in
+            Thread.detachNewThread { [self] in
                 let deadline = Date().addingTimeInterval(30)
                 condition.lock()
                 var holds = test()

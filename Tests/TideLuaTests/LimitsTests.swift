@@ -158,7 +158,7 @@ struct LimitsTests {
             return { limits = { memory = "64MiB" }, tasks = { { id = "t", run = function(ctx)
               for round = 1, 1000 do
                 local rows = {}
-                for i = 1, 2000 do rows[i] = string.rep("-", 500) .. round .. ":" .. i end
+                for i = 1, 100 do rows[i] = string.rep("-", 10000) .. round .. ":" .. i end
                 ctx.state.rows = rows
                 tide.checkpoint { round = round }
               end
@@ -175,7 +175,7 @@ struct LimitsTests {
             """
             return { limits = { memory = "64MiB" }, tasks = { { id = "t", run = function(ctx)
               local rows = {}
-              for i = 1, 2000 do rows[i] = string.rep("-", 500) .. i end
+              for i = 1, 100 do rows[i] = string.rep("-", 10000) .. i end
               ctx.state.rows = rows
               for i = 1, 200 do ctx.state.round = i; tide.checkpoint { round = i } end
               return ctx.state.round
