@@ -9,9 +9,9 @@ import TideCore
 /// engine keep share the one ``ExecutionLimits/memory`` budget. A state or variable that replaces
 /// an earlier one releases it, unless a checkpoint was taken since (the checkpoint keeps it).
 ///
-/// `@unchecked Sendable`: it is touched only on the plan's `LuaRuntime` actor, by host functions
-/// and by task bodies inside `withState`.
-final class DataLedger: @unchecked Sendable {
+/// `@unchecked Sendable`: confined to the plan's `LuaRuntime` actor — only host functions (whose
+/// synchronous part runs there) and the `finishing` step of a task body's run touch it.
+final class DataLedger: @unchecked Sendable {  // confined to the plan's LuaRuntime actor (see above)
     /// What one replaceable value (a task's state, a variable) holds, and when it was handed over.
     private struct Held {
         var bytes: Int

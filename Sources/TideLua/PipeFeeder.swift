@@ -13,14 +13,16 @@ import Synchronization
 /// ignored, see ``ProcessRunner/ignoreBrokenPipeSignal()``) and feeding stops. The descriptor is
 /// closed when feeding ends, however it ends.
 ///
-/// `@unchecked Sendable`: the dispatch source is thread-safe (a dispatch object); the byte count
-/// and continuation are behind a mutex; the rest is immutable.
-final class PipeFeeder: @unchecked Sendable {
+/// `@unchecked Sendable`: the only non-Sendable field is the dispatch source, which is a
+/// thread-safe dispatch object; its event handler runs on the feeder's serial `queue`. The byte
+/// count, the early-close flag, the continuation and the started flag are behind mutexes; the
+/// rest is immutable.
+final class PipeFeeder: @unchecked Sendable {  // the source is a thread-safe dispatch object; state is in mutexes
     private let descriptor: Int32
     private let bytes: [UInt8]
     private let queue = DispatchQueue(label: "tide.exec.stdin")
-    /// Bytes written so far, whether the reader closed the pipe, and the continuation to resume;
-    /// touched only on `queue`.
+    /// Bytes written so far, whether the reader closed the pipe, and the continuation to resume
+    /// (written by the handlers on `queue`, and by ``feed()`` before the source is activated).
     private let progress = Mutex<(written: Int, closedEarly: Bool, done: CheckedContinuation<Bool, Never>?)>(
         (0, false, nil))
     private let source: any DispatchSourceWrite
