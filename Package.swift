@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "Tide", targets: ["Tide"]),
         .executable(name: "tide", targets: ["tide"]),
+        .executable(name: "tide-guard", targets: ["tide-guard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -78,10 +79,12 @@ let package = Package(
         .target(
             name: "Tide", dependencies: ["Lua", "TideCore", "TideLua", "TideStore"], swiftSettings: strictSettings),
         // The command line tool.
+        // What tide.exec runs each child under (see its main.c); built with tide, installed beside it.
+        .executableTarget(name: "tide-guard", path: "Sources/TideGuard"),
         .executableTarget(
             name: "tide",
             dependencies: [
-                "Tide",
+                "Tide", "tide-guard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -5,6 +5,7 @@
 #include "tide_lua.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,26 +32,75 @@ tide_control *tide_getcontrol(lua_State *L) {
 ** error raised inside an API call made from Swift would longjmp through Swift;
 ** the trampoline enforces the cap once the Swift frame has returned.
 ** Frees and shrinks are never refused.
+**
+** Every block starts with a header naming the account that owns it: the run that
+** grew it last (a run's coroutine charges ctl->account). A run with a share of
+** its own (account->limit) is refused growth past it, so the task that allocates
+** too much is the one that fails, not a neighbour that happens to allocate when
+** the state is full. Frees credit the owner, whoever runs when the collector
+** frees the block.
 ** =======================================================
 */
+typedef union tide_block {
+    tide_account *owner;
+    max_align_t align;  /* keeps what follows the header aligned as malloc's blocks are */
+} tide_block;
+
+#define TIDE_HEADER sizeof(tide_block)
+
+static void tide_credit(tide_account *account, size_t bytes) {
+    account->used -= bytes;
+    if (account->retired && account->used == 0) free(account);
+}
+
 static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     tide_control *ctl = (tide_control *)ud;
     size_t old = ptr ? osize : 0;  /* with ptr == NULL, osize is a type tag */
+    tide_block *block = ptr ? (tide_block *)ptr - 1 : NULL;
     if (nsize == 0) {
-        free(ptr);
+        if (block != NULL) {
+            tide_credit(block->owner, old);
+            free(block);
+        }
         ctl->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && ctl->mem_limit != 0 && ctl->host_depth == 0 &&
-        ctl->mem_used + ctl->mem_external - old + nsize > ctl->mem_limit) {
-        ctl->mem_refusals++;
-        return NULL;  /* Lua runs an emergency collection and retries, then raises LUA_ERRMEM */
+    tide_account *payer = nsize > old ? ctl->account : block->owner;  /* growth is charged to who grows it */
+    if (nsize > old && ctl->host_depth == 0) {
+        if (ctl->mem_limit != 0 && ctl->mem_used + ctl->mem_external - old + nsize > ctl->mem_limit) {
+            ctl->mem_refusals++;
+            return NULL;  /* Lua runs an emergency collection and retries, then raises LUA_ERRMEM */
+        }
+        size_t charged = (block != NULL && block->owner == payer) ? old : 0;
+        if (payer->limit != 0 && payer->used - charged + nsize > payer->limit) {
+            payer->refusals++;
+            ctl->mem_refusals++;
+            return NULL;
+        }
     }
-    void *block = realloc(ptr, nsize);
-    if (block == NULL) return NULL;
+    tide_account *previous = block != NULL ? block->owner : NULL;
+    tide_block *grown = (tide_block *)realloc(block, nsize + TIDE_HEADER);
+    if (grown == NULL) return NULL;
+    if (previous != NULL) {
+        if (previous == payer) payer->used -= old;
+        else tide_credit(previous, old);
+    }
+    grown->owner = payer;
+    payer->used += nsize;
     ctl->mem_used = ctl->mem_used - old + nsize;
     if (ctl->mem_used > ctl->mem_peak) ctl->mem_peak = ctl->mem_used;
-    return block;
+    return grown + 1;
+}
+
+tide_account *tide_account_new(size_t limit) {
+    tide_account *account = (tide_account *)calloc(1, sizeof(tide_account));
+    if (account != NULL) account->limit = limit;
+    return account;
+}
+
+void tide_account_retire(tide_account *account) {
+    account->retired = 1;
+    if (account->used == 0) free(account);
 }
 /* }====================================================== */
 
@@ -66,6 +116,7 @@ lua_State *tide_newstate(void) {
     tide_control *ctl = (tide_control *)calloc(1, sizeof(tide_control));
     if (ctl == NULL) return NULL;
     ctl->host_depth = 1;  /* the host owns the state until it runs Lua code */
+    ctl->account = &ctl->host_account;
     ctl->hook_interval = 1000;
     ctl->max_pattern_subject = 1 << 20;
     ctl->max_pattern_cost = 5e7;
@@ -108,21 +159,51 @@ static const char *tide_kill_message(int reason) {
     switch (reason) {
     case TIDE_KILL_CANCELLED: return "script cancelled";
     case TIDE_KILL_INSTRUCTIONS: return "script exceeded its instruction limit";
+    case TIDE_KILL_HELD: return "script ran too long where it could not be paused";
     default: return "script exceeded its time limit";
     }
+}
+
+/*
+** The end of a slice: a run that has used its slice is paused by a yield of the
+** coroutine running now, so that the other runs of the state get a turn. When that
+** coroutine is one the script created, the prelude's resume sees ctl->preempted
+** and yields its own caller in turn, up to the run's coroutine, which the host
+** resumes after the others (tide_preempted). Where no yield is possible (inside a
+** C function that called Lua: a table.sort comparator, a string.gsub callback, a
+** metamethod called from C), the run goes on, and past hold_ns more it is stopped.
+** Returns the kill reason the slice decides, or TIDE_KILL_NONE.
+*/
+static int tide_slice(lua_State *L, tide_control *ctl, int64_t now) {
+    if (now < ctl->slice_end_ns) return TIDE_KILL_NONE;
+    if (!ctl->slice_blocked && lua_isyieldable(L)) {
+        ctl->preempted = 1;
+        return -1;
+    }
+    ctl->slice_blocked = 1;
+    if (ctl->hold_ns != 0 && now - ctl->slice_end_ns >= ctl->hold_ns) return TIDE_KILL_HELD;
+    return TIDE_KILL_NONE;
 }
 
 static void tide_hook(lua_State *L, lua_Debug *ar) {
     tide_control *ctl = tide_getcontrol(L);
     (void)ar;
     if (ctl->kill_reason == TIDE_KILL_NONE) {
+        int64_t now = (ctl->deadline_ns != 0 || ctl->slice_ns != 0) ? tide_now_ns() : 0;
+        int sliced;
         if (ctl->cancel_flag != NULL && tide_flag_get(ctl->cancel_flag))
             ctl->kill_reason = TIDE_KILL_CANCELLED;
         else if (ctl->instructions_limited && (ctl->instructions_left -= ctl->hook_interval) <= 0)
             ctl->kill_reason = TIDE_KILL_INSTRUCTIONS;
-        else if (ctl->deadline_ns != 0 && tide_now_ns() >= ctl->deadline_ns)
+        else if (ctl->deadline_ns != 0 && now >= ctl->deadline_ns)
             ctl->kill_reason = TIDE_KILL_TIMEOUT;
-        else {
+        else if (ctl->slice_ns != 0 && (sliced = tide_slice(L, ctl, now)) != TIDE_KILL_NONE) {
+            if (sliced < 0) {
+                lua_yield(L, 0);  /* a pause, not a kill; from a hook lua_yield returns: nothing may follow it */
+                return;
+            }
+            ctl->kill_reason = sliced;
+        } else {
             if (lua_gethookcount(L) != ctl->hook_interval)  /* a thread re-armed by an earlier kill */
                 tide_arm_hook(L);
             return;
@@ -135,6 +216,31 @@ static void tide_hook(lua_State *L, lua_Debug *ar) {
     lua_sethook(L, tide_hook, LUA_MASKCOUNT, 1);
     luaL_error(L, "%s", tide_kill_message(ctl->kill_reason));
 }
+
+/*
+** preempted(): called by the prelude's resume when a coroutine it resumed returned
+** no values. 0: an ordinary yield or return. 1: the hook paused it and the caller
+** can yield in turn (the flag stays set for the levels above). 2: the hook paused
+** it but the caller cannot yield: the caller resumes it at once and the rest of the
+** slice is held (the hold cap applies).
+*/
+static int tide_preempted(lua_State *L) {
+    tide_control *ctl = tide_getcontrol(L);
+    int how = 0;
+    if (ctl->preempted) {
+        if (lua_isyieldable(L) && !ctl->slice_blocked) {
+            how = 1;
+        } else {
+            ctl->preempted = 0;
+            ctl->slice_blocked = 1;
+            how = 2;
+        }
+    }
+    lua_pushinteger(L, how);
+    return 1;
+}
+
+void tide_push_preempt_function(lua_State *L) { lua_pushcfunction(L, tide_preempted); }
 
 void tide_arm_hook(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);

@@ -43,6 +43,15 @@ public struct LuaLimits: Sendable, Hashable {
     public var maxConversionElements: Int
     /// The longest error message kept, in bytes; longer ones are cut and marked. Default 4 KiB.
     public var maxErrorMessageBytes: Int
+    /// The Lua time a run (``LuaRuntime/run(_:arguments:budget:context:results:)``) may use before
+    /// it is paused, so that the other runs of the state get a turn; `nil` never pauses a run.
+    /// Default 10 ms.
+    public var slice: Duration?
+    /// How long past the end of its slice a run may go where it cannot be paused (inside a C
+    /// function that called Lua: a `table.sort` comparator, a `string.gsub` callback, a metamethod
+    /// called from C) before it fails with ``LuaError/Code/scriptTimeout``; `nil` for no cap.
+    /// Default 100 ms. Only runs in slices are held to it.
+    public var holdTime: Duration?
 
     /// Creates limits; every argument has the documented default.
     public init(
@@ -57,8 +66,12 @@ public struct LuaLimits: Sendable, Hashable {
         maxTableSpan: Int = 1_000_000,
         maxConversionDepth: Int = 100,
         maxConversionElements: Int = 1_000_000,
-        maxErrorMessageBytes: Int = 4096
+        maxErrorMessageBytes: Int = 4096,
+        slice: Duration? = .milliseconds(10),
+        holdTime: Duration? = .milliseconds(100)
     ) {
+        self.slice = slice
+        self.holdTime = holdTime
         self.memory = memory
         self.runTime = runTime
         self.instructions = instructions
@@ -86,11 +99,17 @@ public struct LuaRunBudget: Sendable, Hashable {
     public var time: Duration?
     /// VM instructions allowed, or `nil` for no count.
     public var instructions: Int?
+    /// The run's share of the state's memory, in bytes: past it the run's allocations are refused
+    /// (``LuaError/Code/memoryLimit``), whatever the rest of the state uses; `nil` for no share of
+    /// its own (only the state's cap). Blocks are charged to the run that grew them last and
+    /// credited back when freed. Only runs (``LuaRuntime``) have shares, not calls.
+    public var memory: Int?
 
     /// Creates a budget.
-    public init(time: Duration? = nil, instructions: Int? = nil) {
+    public init(time: Duration? = nil, instructions: Int? = nil, memory: Int? = nil) {
         self.time = time
         self.instructions = instructions
+        self.memory = memory
     }
 
     /// No budget at all: only cancellation can stop the run.

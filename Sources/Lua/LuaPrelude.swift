@@ -9,7 +9,7 @@
 /// host-yield marker, the C `raise` function and the source size cap as arguments and keeps them in
 /// upvalues, then removes the raw functions from the real global table.
 let luaPreludeSource = #"""
-local MARKER, raise, MAX_SOURCE = ...
+local MARKER, raise, MAX_SOURCE, preempted = ...
 
 local type, next, select, error, pcall, rawget, rawset = type, next, select, error, pcall, rawget, rawset
 local setmetatable, getmetatable, rawload, collectgarbage = setmetatable, getmetatable, load, collectgarbage
@@ -23,12 +23,33 @@ local function violation(message, level)
 end
 
 -- Coroutines created by scripts forward host waits (sleep, ...) up to the run's own coroutine,
--- which the owner suspends; the answer travels back down the same way.
-local function forward(co, ok, first, ...)
-  if ok and first == MARKER and co_status(co) == "suspended" then
-    return forward(co, co_resume(co, co_yield(MARKER)))
+-- which the owner suspends; the answer travels back down the same way. A coroutine the count hook
+-- paused at the end of the run's time slice returns nothing: preempted() tells that from a yield
+-- of no values, and its caller pauses in turn (up to the run's coroutine, which the owner resumes
+-- after the other runs), or resumes it at once where it cannot yield.
+local PAUSED = setmetatable({}, { __mode = "k" })
+
+local forward
+
+local function paused(co)
+  local how = preempted()
+  if how == 0 then return true end
+  if how == 1 then
+    PAUSED[co] = true
+    co_yield()
+    PAUSED[co] = nil
   end
-  return ok, first, ...
+  return forward(co, co_resume(co))
+end
+
+function forward(co, ok, ...)
+  if ok then
+    if select("#", ...) == 0 then return paused(co) end
+    if ... == MARKER and co_status(co) == "suspended" then
+      return forward(co, co_resume(co, co_yield(MARKER)))
+    end
+  end
+  return ok, ...
 end
 
 -- The coroutines of runs (weak keys): only their owner may resume or close them.
@@ -40,6 +61,10 @@ local function check_coroutine(co, fname)
   end
   if ROOTS[co] then
     error(format("%s: a run's own coroutine can only be resumed by the host, not by scripts", fname), 3)
+  end
+  if PAUSED[co] then
+    error(format("%s: this coroutine is paused while the task that runs it waits for its turn; "
+      .. "only that task resumes it", fname), 3)
   end
 end
 

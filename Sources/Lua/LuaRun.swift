@@ -26,6 +26,10 @@ final class LuaRun {
     let context: (any Sendable)?
     /// How the run's results are named and bounded when they are copied into Swift.
     let results: LuaValueBound?
+    /// What the run's allocations are charged to: its share of the state's memory
+    /// (``LuaRunBudget/memory``). Retired when the run is released; the C side frees it once the
+    /// blocks it owns are freed.
+    let account: UnsafeMutablePointer<tide_account>
 
     init(
         thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32, context: (any Sendable)?,
@@ -38,6 +42,14 @@ final class LuaRun {
         self.budget = budget
         self.argumentCount = argumentCount
         self.cancelFlag = LuaCancelFlag()
+        guard let account = tide_account_new(budget.memory.map { max(1, $0) } ?? 0) else {
+            fatalError("out of memory allocating a memory account")
+        }
+        self.account = account
+    }
+
+    deinit {
+        if !isFinished { tide_account_retire(account) }
     }
 }
 
@@ -79,6 +91,8 @@ enum LuaRunStep {
     case finished([LuaValue])
     /// A host function asked the owner to await this work, then resume.
     case waiting(LuaAsyncOperation)
+    /// The run used up its slice and was paused: resume it after the other runs had a turn.
+    case sliced
     /// The run failed and its coroutine was closed.
     case failed(LuaError)
 }

@@ -113,6 +113,10 @@ public actor LuaRuntime {
                 return values
             case .failed(let error):
                 throw error
+            case .sliced:
+                // Its slice is used up: the other runs waiting for the state go first.
+                await Task.yield()
+                input = .values([])
             case .waiting(let operation):
                 do {
                     input = .values(try await operation())

@@ -62,6 +62,11 @@ struct RunControl {
     var cancelFlag: UnsafeMutableRawPointer?
     var root: OpaquePointer?
     var killReason: Int32
+    /// The slice a resume may run before it is paused, and the hold cap past its end; 0 for none.
+    var slice: Int64 = 0
+    var hold: Int64 = 0
+    /// The account allocations are charged to (`nil`: the state's host account).
+    var account: UnsafeMutablePointer<tide_account>?
 
     init(_ control: tide_control) {
         deadline = control.deadline_ns
@@ -70,9 +75,20 @@ struct RunControl {
         cancelFlag = control.cancel_flag
         root = control.root
         killReason = control.kill_reason
+        slice = control.slice_ns
+        hold = control.hold_ns
+        account = control.account
     }
 
-    private init(budget: LuaRunBudget, used: LuaRunUsage, root: OpaquePointer, cancelFlag: UnsafeMutableRawPointer?) {
+    private init(
+        budget: LuaRunBudget, used: LuaRunUsage, root: OpaquePointer, cancelFlag: UnsafeMutableRawPointer?,
+        slices: LuaLimits?, account: UnsafeMutablePointer<tide_account>?
+    ) {
+        if let slices, let slice = slices.slice {
+            self.slice = max(1, slice.nanoseconds)
+            hold = slices.holdTime.map { max(1, $0.nanoseconds) } ?? 0
+        }
+        self.account = account
         if let time = budget.time {
             let remaining = max(0, time.nanoseconds - used.nanoseconds)
             deadline = tide_now_ns() + max(1, remaining)
@@ -91,20 +107,29 @@ struct RunControl {
         killReason = TIDE_KILL_NONE
     }
 
-    /// The fields for running `root` under what is left of `budget`.
+    /// The fields for running `root` under what is left of `budget`; in slices of `slices` (a
+    /// resume of a run: ``LuaLimits/slice`` and ``LuaLimits/holdTime``), charged to `account`.
     static func armed(
         _ budget: LuaRunBudget, used: LuaRunUsage = LuaRunUsage(), root: OpaquePointer,
-        cancelFlag: UnsafeMutableRawPointer?
+        cancelFlag: UnsafeMutableRawPointer?, slices: LuaLimits? = nil,
+        account: UnsafeMutablePointer<tide_account>? = nil
     ) -> RunControl {
-        RunControl(budget: budget, used: used, root: root, cancelFlag: cancelFlag)
+        RunControl(budget: budget, used: used, root: root, cancelFlag: cancelFlag, slices: slices, account: account)
     }
 
     /// The fields between runs: no budget, no cancel flag, no kill.
     static func idle(_ main: OpaquePointer) -> RunControl {
-        RunControl(budget: .unlimited, used: LuaRunUsage(), root: main, cancelFlag: nil)
+        RunControl(budget: .unlimited, used: LuaRunUsage(), root: main, cancelFlag: nil, slices: nil, account: nil)
     }
 
+    /// These fields, and a slice that starts now when ``slice`` is set.
     func apply(to control: UnsafeMutablePointer<tide_control>) {
+        control.pointee.slice_ns = slice
+        control.pointee.hold_ns = hold
+        control.pointee.slice_end_ns = slice != 0 ? tide_now_ns() + slice : 0
+        control.pointee.slice_blocked = 0
+        control.pointee.preempted = 0
+        control.pointee.account = account ?? tide_host_account(control)
         control.pointee.deadline_ns = deadline
         control.pointee.instructions_left = instructionsLeft
         control.pointee.instructions_limited = instructionsLimited

@@ -9,6 +9,8 @@ extension LuaState {
         var killReason: Int32 = TIDE_KILL_NONE
         /// Whether the allocator refused an allocation while the code ran.
         var memoryRefused = false
+        /// The run's share of memory, when the allocator refused to grow the run past it.
+        var shareRefused: Int?
     }
 
     /// Builds a ``LuaError`` from the `{error, traceback, source, line}` table on top of the main
@@ -131,11 +133,24 @@ extension LuaState {
         case TIDE_KILL_INSTRUCTIONS:
             error.code = .scriptTimeout
             error.message = "script exceeded its instruction limit"
+        case TIDE_KILL_HELD:
+            error.code = .scriptTimeout
+            let hold = limits.holdTime.map { "\($0)" } ?? "its hold time"
+            error.message =
+                "script ran more than \(hold) past its time slice where it could not be paused (inside a "
+                + "table.sort comparator, a string.gsub callback or a metamethod called from C): such code holds "
+                + "the state every other task needs; do less per call, or raise the holdTime limit"
         default:
-            if failure.status == LUA_ERRMEM
+            let outOfMemory =
+                failure.status == LUA_ERRMEM
                 || (failure.memoryRefused && error.message.hasSuffix("not enough memory"))
                 || (failure.status == LUA_ERRERR && failure.memoryRefused)
-            {
+            if let share = failure.shareRefused, outOfMemory {
+                error.code = .memoryLimit
+                error.message =
+                    "not enough memory: the task used its share of the state's memory (taskMemory, "
+                    + "\(share.byteCountText)); raise taskMemory or lower the concurrency to give each task more"
+            } else if outOfMemory {
                 error.code = .memoryLimit
                 let cap = limits.memory.map { " of \($0 >> 20) MiB" } ?? ""
                 error.message = "not enough memory: the state reached its memory limit\(cap)"

@@ -71,10 +71,14 @@ extension LuaState {
             argumentCount = 1
         }
 
-        RunControl.armed(run.budget, used: run.usage, root: co, cancelFlag: run.cancelFlag.pointer).apply(to: control)
+        RunControl.armed(
+            run.budget, used: run.usage, root: co, cancelFlag: run.cancelFlag.pointer, slices: limits,
+            account: run.account
+        ).apply(to: control)
         control.pointee.host_yield = 0
         let instructionsBefore = control.pointee.instructions_left
         let refusals = control.pointee.mem_refusals
+        let shareRefusals = run.account.pointee.refusals
         let start = tide_now_ns()
         activeRun = run
         var resultCount: Int32 = 0
@@ -85,11 +89,14 @@ extension LuaState {
             run.usage.instructions += Int(instructionsBefore - control.pointee.instructions_left)
         }
         let hostYield = control.pointee.host_yield != 0
+        let preempted = control.pointee.preempted != 0
         control.pointee.host_yield = 0
         control.pointee.resume_error = 0
+        control.pointee.preempted = 0
         let failure = Failure(
             status: status, killReason: control.pointee.kill_reason,
-            memoryRefused: control.pointee.mem_refusals != refusals)
+            memoryRefused: control.pointee.mem_refusals != refusals,
+            shareRefused: run.account.pointee.refusals != shareRefusals ? run.budget.memory : nil)
 
         if failure.killReason != TIDE_KILL_NONE {
             lua_pushnil(L)  // a kill by yield leaves no error object
@@ -111,6 +118,10 @@ extension LuaState {
                 RunControl.idle(L).apply(to: control)
                 return .waiting(operation)
             }
+            if preempted && !hostYield && resultCount == 0 {
+                RunControl.idle(L).apply(to: control)
+                return .sliced
+            }
             let error = LuaError(
                 .scriptError,
                 "attempt to yield from outside a coroutine: a run's own function cannot call coroutine.yield; "
@@ -128,7 +139,8 @@ extension LuaState {
 
     /// Stops a run from outside a resume (cancelled while waiting, or a bad resume value).
     func abandon(_ run: LuaRun, killReason: Int32, error: LuaError? = nil) -> LuaError {
-        RunControl.armed(run.budget, used: run.usage, root: run.thread, cancelFlag: nil).apply(to: control)
+        RunControl.armed(run.budget, used: run.usage, root: run.thread, cancelFlag: nil, account: run.account)
+            .apply(to: control)
         control.pointee.kill_reason = killReason
         lua_pushnil(L)
         var described = closeFailed(run, Failure(status: LUA_OK, killReason: killReason))
@@ -166,5 +178,6 @@ extension LuaState {
         run.isFinished = true
         run.pending = nil
         luaL_unref(L, registryIndex, run.slot)
+        tide_account_retire(run.account)
     }
 }

@@ -31,11 +31,12 @@ public enum LimitsReader {
         if name.canBeOff, value == .boolean(false) || value.stringValue == "none" || value.stringValue == "false" {
             return .success(.off)
         }
+        if name == .taskMemory, value.stringValue == "auto" { return .success(.automatic) }
         let problem: String
         switch name.kind {
         case .bytes:
             if let bytes = bytes(value) {
-                let least = name == .memory ? 1 << 20 : 0
+                let least = name == .memory || name == .taskMemory ? 1 << 20 : 0
                 if bytes >= least { return .success(.amount(bytes)) }
                 problem = "must be at least \(least.byteCountText)"
             } else {
@@ -54,7 +55,7 @@ public enum LimitsReader {
             case .failure(let error): problem = "must be a time: \(error.description)"
             }
         }
-        let off = name.canBeOff ? " (or false for none)" : ""
+        let off = name.canBeOff ? " (or false for none)" : name == .taskMemory ? #" (or "auto")"# : ""
         return .failure(LimitError("limit \(name.rawValue) \(problem)\(off), got \(shown(value))"))
     }
 
@@ -180,6 +181,8 @@ extension ExecutionLimits {
         limits.memory = memory
         limits.runTime = runTime
         limits.instructions = instructions
+        limits.slice = slice
+        limits.holdTime = holdTime
         return limits
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import Lua
+import Synchronization
 public import TideCore
 
 /// How plan scripts are loaded and what they can reach.
@@ -122,10 +123,13 @@ public struct LuaPlan: Sendable {
         let defaultId = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let runner = setup.runner
         let ledger = setup.ledger
+        let concurrency = PlanConcurrency()
         let baseLimits = Self.baseLimits(options)
         let read = await runtime.withState { lua in
             var reader = PlanReader(file: file, state: lua) { function, taskId in
-                makeBody(runtime: runtime, runner: runner, ledger: ledger, function: function, taskId: taskId)
+                makeBody(
+                    runtime: runtime, runner: runner, ledger: ledger, concurrency: concurrency, function: function,
+                    taskId: taskId)
             }
             reader.baseLimits = baseLimits
             reader.limitOverrides = options.limitOverrides
@@ -149,6 +153,7 @@ public struct LuaPlan: Sendable {
                     problems: error.problems.map { LuaPlanError.Problem(location: $0.location, message: $0.message) })
             }
         }
+        concurrency.value.store(plan.maxConcurrency, ordering: .relaxed)
         return LuaPlan(plan: plan, pools: pools, file: file, source: source, runtime: runtime)
     }
 
@@ -167,6 +172,8 @@ public struct LuaPlan: Sendable {
         limits.memory = options.limits.memory
         limits.runTime = options.limits.runTime
         limits.instructions = options.limits.instructions
+        limits.slice = options.limits.slice
+        limits.holdTime = options.limits.holdTime
         return limits
     }
 
@@ -176,11 +183,13 @@ public struct LuaPlan: Sendable {
         baseLimits(options).overridden(by: options.limitOverrides).luaLimits(from: options.limits)
     }
 
-    /// The body of one task: runs `function(ctx)` through the runner within the plan's run budget,
-    /// then saves `ctx.state`; the result is copied within ``ExecutionLimits/maxResultBytes`` and
-    /// held against the memory budget.
+    /// The body of one task: runs `function(ctx)` through the runner within the plan's run budget
+    /// and its share of memory (``ExecutionLimits/taskMemoryShare(concurrency:)``), then saves
+    /// `ctx.state`; the result is copied within ``ExecutionLimits/maxResultBytes`` and held against
+    /// the memory budget.
     private static func makeBody(
-        runtime: LuaRuntime, runner: LuaReference, ledger: DataLedger, function: LuaReference, taskId: String
+        runtime: LuaRuntime, runner: LuaReference, ledger: DataLedger, concurrency: PlanConcurrency,
+        function: LuaReference, taskId: String
     ) -> TaskBody {
         let id = LuaValue.string(LuaString(taskId))
         let name = "result"
@@ -189,7 +198,10 @@ public struct LuaPlan: Sendable {
             let limits = context.limits
             let ended = try await runtime.run(
                 runner, arguments: [.function(function), id, .integer(context.attempt)],
-                budget: LuaRunBudget(time: limits.runTime, instructions: limits.instructions), context: scope,
+                budget: LuaRunBudget(
+                    time: limits.runTime, instructions: limits.instructions,
+                    memory: limits.taskMemoryShare(concurrency: concurrency.value.load(ordering: .relaxed))),
+                context: scope,
                 results: LuaValueBound(name: name, maxBytes: limits.maxResultBytes, limitName: "maxResultBytes")
             ) { lua, outcome in
                 // On the plan's state, right after the run: no other trip to the actor per task.
@@ -228,6 +240,12 @@ public struct LuaPlan: Sendable {
             if ended.cancelled { throw CancellationError() }
             return ended.result
         }
+    }
+
+    /// The concurrency the plan was loaded with, which task bodies (made while it is read) divide
+    /// the memory budget by.
+    private final class PlanConcurrency: Sendable {
+        let value = Atomic<Int>(8)
     }
 
     /// How a task body's run ended, in Sendable form.

@@ -2,6 +2,7 @@ import Foundation
 import Subprocess
 import Synchronization
 import SystemPackage
+public import TideCore
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +22,11 @@ public struct ProcessRequest: Sendable, Hashable {
     public var workingDirectory: String?
     /// Longest it may run; it is killed (its whole process group) after that.
     public var timeout: Duration?
+    /// Called once the child runs, with its process id, group and start time (for a store that
+    /// records what each attempt started, ``ChildProcess``); `nil` for none.
+    public var started: (@Sendable (ChildProcess.Identity) async -> Void)?
+    /// Called once the child and everything it started are gone.
+    public var ended: (@Sendable (ChildProcess.Identity) async -> Void)?
 
     /// Creates a request.
     public init(
@@ -33,6 +39,20 @@ public struct ProcessRequest: Sendable, Hashable {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.timeout = timeout
+    }
+
+    /// Requests are equal when they run the same thing the same way (the callbacks are not compared).
+    public static func == (a: Self, b: Self) -> Bool {
+        a.command == b.command && a.arguments == b.arguments && a.stdin == b.stdin && a.environment == b.environment
+            && a.workingDirectory == b.workingDirectory && a.timeout == b.timeout
+    }
+
+    /// Hashes what ``==`` compares, in part.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(command)
+        hasher.combine(arguments)
+        hasher.combine(stdin)
+        hasher.combine(workingDirectory)
     }
 }
 
@@ -76,18 +96,40 @@ public struct ProcessError: Error, Sendable, CustomStringConvertible {
 /// disposition is still the default (a host with its own handler keeps it). A host embedding Tide
 /// should ignore `SIGPIPE` itself at start-up, as servers do, and handle `EPIPE` in its own writes.
 ///
-/// Each child is the leader of a new process group. When it times out, when the awaiting task is
-/// cancelled, and after it exits, the whole group is sent `SIGKILL`, so grandchildren it started
-/// (`sh -c "sleep 100 & …"`) do not outlive it. Waiting costs no thread: output is read and the
-/// exit awaited with swift-subprocess's asynchronous I/O.
+/// Each child runs under `tide-guard` (``guardPath``), a small C program that tide spawns and
+/// that runs the command as its only child: a child subreaper that, when the command exits, when
+/// the attempt ends (a timeout, a cancellation: the runner sends it `SIGTERM`) or when tide itself
+/// dies (`PR_SET_PDEATHSIG`, checked against its parent's pid so that it follows the process, not
+/// the spawning thread), kills every descendant left — also those that left the process group
+/// (`setsid`) or forked twice — and reaps them. Without the guard (not found beside the tool)
+/// each child leads a process group of its own, which is killed whole at the end; a descendant
+/// that left the group then escapes.
+///
+/// Waiting costs no thread: output is read and the exit awaited with swift-subprocess's
+/// asynchronous I/O.
 public struct ProcessRunner: Sendable {
     /// The most bytes kept of each of standard output and standard error; the rest is read and dropped.
     public var outputLimit: Int
+    /// The `tide-guard` program children run under, or `nil` to run them without it.
+    public var guardPath: String?
 
     /// Creates a runner.
-    public init(outputLimit: Int = 4 << 20) {
+    ///
+    /// - Parameters:
+    ///   - outputLimit: The most bytes kept of each output stream.
+    ///   - guardPath: The `tide-guard` program; by default ``defaultGuardPath``.
+    public init(outputLimit: Int = 4 << 20, guardPath: String? = ProcessRunner.defaultGuardPath) {
         self.outputLimit = outputLimit
+        self.guardPath = guardPath
     }
+
+    /// `$TIDE_GUARD` if set (empty: none), else `tide-guard` beside the running program, if it is there.
+    public static let defaultGuardPath: String? = {
+        if let given = ProcessInfo.processInfo.environment["TIDE_GUARD"] { return given.isEmpty ? nil : given }
+        let program = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let beside = program.deletingLastPathComponent().appendingPathComponent("tide-guard").path
+        return access(beside, X_OK) == 0 ? beside : nil
+    }()
 
     /// Runs a process to completion.
     ///
@@ -101,8 +143,10 @@ public struct ProcessRunner: Sendable {
             guard let key = Environment.Key(rawValue: name) else { continue }
             updates[key] = value
         }
-        let executable: Executable =
-            request.command.contains("/") ? .path(FilePath(request.command)) : .name(request.command)
+        let program = try Self.resolve(request)
+        let guarded = guardPath
+        let executable: Executable = .path(FilePath(guarded ?? program))
+        let arguments = guarded != nil ? [String(getpid()), program] + request.arguments : request.arguments
         let limit = outputLimit
         let timeout = request.timeout
         let timedOut = OnceFlag()
@@ -135,7 +179,7 @@ public struct ProcessRunner: Sendable {
         do {
             let result = try await Subprocess.run(
                 executable,
-                arguments: Arguments(request.arguments),
+                arguments: Arguments(arguments),
                 environment: updates.isEmpty ? .inherit : .inherit.updating(updates),
                 workingDirectory: request.workingDirectory.map { FilePath($0) },
                 platformOptions: options,
@@ -144,6 +188,16 @@ public struct ProcessRunner: Sendable {
                 error: .sequence
             ) { execution in
                 let group = execution.processIdentifier.value
+                // Ends the attempt's processes: the guard kills what the command started, then
+                // itself; without a guard, the group is all there is to kill.
+                let end: @Sendable () -> Void = {
+                    if guarded != nil { kill(group, SIGTERM) } else { kill(-group, SIGKILL) }
+                }
+                let identity = ChildProcess.Identity(
+                    pid: Int(group), processGroup: Int(group), startTime: Self.startTime(of: group),
+                    guarded: guarded != nil)
+                await request.started?(identity)
+                defer { if let ended = request.ended { Task { await ended(identity) } } }
                 return try await withTaskCancellationHandler {
                     try await withThrowingTaskGroup(of: CappedOutput?.self) { tasks in
                         if let feeding {
@@ -162,6 +216,9 @@ public struct ProcessRunner: Sendable {
                             tasks.addTask {
                                 try await Task.sleep(for: timeout)
                                 timedOut.set()
+                                end()
+                                // A guard that has not ended everything within a second gets the group killed.
+                                try await Task.sleep(for: .seconds(1))
                                 kill(-group, SIGKILL)
                                 return nil
                             }
@@ -178,11 +235,14 @@ public struct ProcessRunner: Sendable {
                         return (stdout, stderr)
                     }
                 } onCancel: {
-                    kill(-group, SIGKILL)
+                    end()
                 }
             }
-            // The leader is gone; members of its group that closed their output may remain.
-            kill(-result.processIdentifier.value, SIGKILL)
+            if guarded == nil {
+                // The leader is gone; members of its group that closed their output may remain.
+                // (A guard has killed everything before it exited.)
+                kill(-result.processIdentifier.value, SIGKILL)
+            }
             try Task.checkCancellation()
             let (stdout, stderr) = result.closureResult
             var outcome = ProcessOutcome(
@@ -216,6 +276,48 @@ public struct ProcessRunner: Sendable {
 }
 
 extension ProcessRunner {
+    /// The program `request` runs: its path, or its name looked up in `PATH` (the request's own
+    /// `PATH`, if it sets one).
+    ///
+    /// - Throws: ``ProcessError`` with `PROCESS_NOT_FOUND` if there is no such program.
+    static func resolve(_ request: ProcessRequest) throws -> String {
+        let command = request.command
+        if command.contains("/") {
+            guard access(command, F_OK) == 0 else {
+                throw ProcessError(
+                    code: "PROCESS_NOT_FOUND", message: "there is no program at '\(command)': check the path")
+            }
+            guard access(command, X_OK) == 0 else {
+                throw ProcessError(
+                    code: "PROCESS_ERROR", message: "'\(command)' is not executable: check its permissions (chmod +x)")
+            }
+            return command
+        }
+        let path =
+            request.environment["PATH"].flatMap { $0 } ?? ProcessInfo.processInfo.environment["PATH"]
+            ?? "/usr/local/bin:/usr/bin:/bin"
+        for folder in path.split(separator: ":", omittingEmptySubsequences: true) {
+            let candidate = "\(folder)/\(command)"
+            var info = stat()
+            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        throw ProcessError(
+            code: "PROCESS_NOT_FOUND",
+            message: "no program '\(command)' was found in PATH; give its full path or install it")
+    }
+
+    /// When process `pid` started, in clock ticks after boot (`/proc/PID/stat`, field 22): with
+    /// the pid, it names the process even after the pid is reused. 0 if it cannot be read.
+    public static func startTime(of pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? Int(fields[19]) ?? 0 : 0  // field 22 of the whole line
+    }
+
     /// Ignores `SIGPIPE` process-wide if its disposition is the default, once: a child that closes
     /// its input must not kill the host. A handler the host installed is kept.
     static func ignoreBrokenPipeSignal() {

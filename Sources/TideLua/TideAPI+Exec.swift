@@ -6,7 +6,16 @@ extension TideAPI {
     func exec() -> LuaReference {
         let runner = options.processes
         return lua.makeAsyncFunction(named: "tide.exec") { [self] frame in
-            let (request, check) = try Self.processRequest(frame)
+            var (asked, check) = try Self.processRequest(frame)
+            if let task = (frame.runContext as? LuaTaskScope)?.context {
+                // What the next tide looks for to kill what an attempt left running (ChildSweep).
+                asked.environment[ChildProcess.executionVariable] = task.executionId
+                asked.environment[ChildProcess.attemptVariable] = task.attemptId
+                asked.started = { await task.childStarted($0) }
+                asked.ended = { await task.childEnded($0) }
+            }
+            let request = asked
+            let checked = check
             let commandLine = ([request.command] + request.arguments).joined(separator: " ")
             return try savingState(frame) {
                 let outcome: ProcessOutcome
@@ -24,7 +33,7 @@ extension TideAPI {
                         "'\(commandLine)' did not finish within \(request.timeout.map { "\($0)" } ?? "?") and was killed",
                         recoverable: true, context: result)
                 }
-                if check && outcome.code != 0 {
+                if checked && outcome.code != 0 {
                     let tail = String(decoding: outcome.stderr.suffix(500), as: UTF8.self)
                     throw LuaError(
                         "PROCESS_FAILED",

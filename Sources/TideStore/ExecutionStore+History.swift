@@ -160,3 +160,32 @@ extension ExecutionStore {
         return CheckpointRecord.fold(records)
     }
 }
+
+extension ExecutionStore {
+    /// The child processes of an execution's attempts not known to be gone, oldest first.
+    public func liveChildren(of id: String) throws(StoreError) -> [ChildProcess] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM children WHERE executionId = ? AND endedAt IS NULL ORDER BY startedAt",
+                arguments: [id]
+            ).map { row in
+                ChildProcess(
+                    taskId: row["taskId"], attempt: row["attempt"], host: row["host"],
+                    identity: ChildProcess.Identity(
+                        pid: row["pid"], processGroup: row["processGroup"], startTime: row["startTime"],
+                        guarded: row["guarded"]),
+                    startedAt: Date(timeIntervalSince1970: row["startedAt"]))
+            }
+        }
+    }
+
+    /// Marks the children of an execution on `host` as gone (after the next owner swept them).
+    public func childrenSwept(of id: String, host: String) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE children SET endedAt = ? WHERE executionId = ? AND host = ? AND endedAt IS NULL",
+                arguments: [Date().timeIntervalSince1970, id, host])
+        }
+    }
+}

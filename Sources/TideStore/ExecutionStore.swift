@@ -235,6 +235,21 @@ public final class ExecutionStore: ExecutionJournal, Sendable {
                     record.id, id, record.timestamp.timeIntervalSince1970, JSONText.encode(codable: record) ?? "{}",
                 ])
         }
+        for child in batch.children {
+            let identity = child.identity
+            try db.execute(
+                sql: """
+                    INSERT INTO children (executionId, taskId, attempt, host, pid, processGroup, startTime, guarded,
+                      startedAt, endedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (executionId, host, pid, startTime) DO UPDATE SET endedAt = coalesce(excluded.endedAt, endedAt)
+                    """,
+                arguments: [
+                    id, child.taskId, child.attempt, child.host, identity.pid, identity.processGroup,
+                    identity.startTime,
+                    identity.guarded, child.startedAt.timeIntervalSince1970,
+                    child.ended ? Date().timeIntervalSince1970 : nil,
+                ])
+        }
         for usage in batch.resourceUsage {
             try db.execute(
                 sql: "INSERT INTO resource_usage (executionId, body) VALUES (?, ?)",

@@ -97,6 +97,24 @@ enum StoreSchema {
         migrator.registerMigration("2026-12-02 the limits each execution runs with") { db in
             try db.execute(sql: "ALTER TABLE executions ADD COLUMN limits TEXT")
         }
+        migrator.registerMigration("2026-12-02 the child processes of attempts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE children (
+                      executionId TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+                      taskId TEXT NOT NULL,
+                      attempt INTEGER NOT NULL,
+                      host TEXT NOT NULL,
+                      pid INTEGER NOT NULL,
+                      processGroup INTEGER NOT NULL,
+                      startTime INTEGER NOT NULL,
+                      guarded INTEGER NOT NULL,
+                      startedAt REAL NOT NULL,
+                      endedAt REAL,
+                      PRIMARY KEY (executionId, host, pid, startTime)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

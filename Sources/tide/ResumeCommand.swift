@@ -59,7 +59,28 @@ struct ContinueOptions: ParsableArguments {
                 "tide: execution \(execution.id) runs at durability \(claim.durability.rawValue), as recorded; "
                     + "--durability can raise it, never lower it\n")
         }
+        try sweepChildren(of: execution, in: store)
         return claim
+    }
+
+    /// Kills what the execution's attempts left running before anything runs again, and says so.
+    private func sweepChildren(of execution: StoredExecution, in store: ExecutionStore) throws {
+        let children = try failing { try store.liveChildren(of: execution.id) }
+        let report = ChildSweep.sweep(executionId: execution.id, children: children)
+        if !report.killed.isEmpty {
+            Terminal.standardError.write(
+                "tide: killed \(report.killed.count) process(es) left running by the previous run of execution "
+                    + "\(execution.id) (pids \(report.killed.map(String.init).joined(separator: ", "))), so that no "
+                    + "task runs twice at once\n")
+        }
+        for host in Set(report.elsewhere.map(\.host)).sorted() {
+            let there = report.elsewhere.filter { $0.host == host }
+            Terminal.standardError.write(
+                "tide: \(there.count) child process(es) of execution \(execution.id) were started on host \(host), "
+                    + "which this process cannot reach (pids \(there.map { String($0.identity.pid) }.joined(separator: ", ")); "
+                    + "make sure they are gone there\n")
+        }
+        try failing { try store.childrenSwept(of: execution.id, host: ChildProcess.currentHost) }
     }
 
     /// The execution's plan, as it started (see ``RecordedPlan``); on failure, gives up the claim

@@ -23,9 +23,11 @@ struct CrashTests {
         """
         local plan = require "tide.plan"
         -- "pid:start taskId attemptId" of the tide process that ran the body (pid and start time:
-        -- pids are reused over the thousands of processes this test starts).
-        local EVIDENCE = [=[t=$1 a=$2 f=$3; read -r s < /proc/$PPID/stat; set -- $s; shift 21
-        printf "%s:%s %s %s\\n" "$PPID" "$1" "$t" "$a" >> "$f"]=]
+        -- pids are reused over the thousands of processes this test starts); the shell's parent
+        -- is the attempt's tide-guard, whose parent is tide.
+        local EVIDENCE = [=[t=$1 a=$2 f=$3; p=$PPID; read -r s < /proc/$p/stat; set -- $s
+        case $2 in "(tide-guard)") p=$4; read -r s < /proc/$p/stat; set -- $s;; esac; shift 21
+        printf "%s:%s %s %s\\n" "$p" "$1" "$t" "$a" >> "$f"]=]
         local tasks = {}
         for layer = 1, 20 do
           for i = 1, 20 do
@@ -175,7 +177,9 @@ struct CrashTests {
             _ = FileManager.default.createFile(atPath: evidence, contents: nil)
             let plan = try writePlan(
                 """
-                local EVIDENCE = [=[read -r s < /proc/$PPID/stat; set -- $s; shift 21; echo "$PPID:$1" >> "\(evidence)"]=]
+                local EVIDENCE = [=[p=$PPID; read -r s < /proc/$p/stat; set -- $s
+                case $2 in "(tide-guard)") p=$4; read -r s < /proc/$p/stat; set -- $s;; esac
+                shift 21; echo "$p:$1" >> "\(evidence)"]=]
                 local tasks = {}
                 for i = 1, 4 do
                   tasks[i] = { id = "t" .. i, run = function()

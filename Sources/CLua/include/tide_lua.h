@@ -24,6 +24,15 @@
 #define TIDE_KILL_TIMEOUT 1
 #define TIDE_KILL_INSTRUCTIONS 2
 #define TIDE_KILL_CANCELLED 3
+#define TIDE_KILL_HELD 4            /* ran past its slice too long where it could not be paused */
+
+/* What one run's allocations are charged to (tide_control.account). */
+typedef struct tide_account {
+    size_t used;              /* bytes of the state's blocks this account owns */
+    size_t limit;             /* 0 = no share of its own */
+    unsigned long refusals;   /* allocations refused because of limit */
+    int retired;              /* its run has ended: freed once used drops to 0 */
+} tide_account;
 
 /*
 ** Per-state control block, reachable from every thread of the state through
@@ -49,6 +58,17 @@ typedef struct tide_control {
     lua_State *root;          /* the run's own coroutine: only it can be killed by a yield */
     int kill_reason;          /* TIDE_KILL_* once the hook has decided to stop the run */
 
+    /* time slices */
+    int64_t slice_ns;         /* Lua time a run may use before it is paused for the others; 0 = never */
+    int64_t slice_end_ns;     /* when the running slice ends */
+    int64_t hold_ns;          /* how long past its slice's end a run may go where it cannot be paused; 0 = no cap */
+    int preempted;            /* set by the hook when it paused a coroutine for the slice's end */
+    int slice_blocked;        /* the running slice could not be paused: only the hold cap applies now */
+
+    /* memory accounts: every block carries the account that owns it */
+    tide_account *account;    /* what allocations are charged to now */
+    tide_account host_account; /* allocations outside runs */
+
     /* host yields */
     int host_yield;           /* set by the trampoline when a host function suspends the run */
     int resume_error;         /* set by the owner: the continuation raises the value on top */
@@ -72,6 +92,9 @@ void tide_closestate(lua_State *L);       /* lua_close, then frees the control b
 tide_control *tide_getcontrol(lua_State *L);
 int tide_setup(lua_State *L);             /* opens the safe libraries and installs guards; a status */
 void tide_arm_hook(lua_State *L);         /* (re)arms the count hook of one thread */
+tide_account *tide_account_new(size_t limit);  /* NULL if out of memory */
+void tide_account_retire(tide_account *account); /* its run has ended; freed once it owns nothing */
+void tide_push_preempt_function(lua_State *L);  /* the prelude's check after a coroutine returns */
 int64_t tide_now_ns(void);                /* CLOCK_MONOTONIC in nanoseconds */
 
 /* Cancel flags: atomics set from any thread, read by the hook. */
@@ -106,6 +129,7 @@ static inline void tide_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }   
 static inline void tide_newtable(lua_State *L) { lua_createtable(L, 0, 0); }      /* lua_newtable */
 static inline void tide_remove(lua_State *L, int idx) { lua_rotate(L, idx, -1); lua_settop(L, -2); } /* lua_remove */
 static inline void tide_insert(lua_State *L, int idx) { lua_rotate(L, idx, 1); }  /* lua_insert */
+static inline tide_account *tide_host_account(tide_control *c) { return &c->host_account; }
 static inline int tide_ridx_globals(void) { return LUA_RIDX_GLOBALS; }             /* LUA_RIDX_GLOBALS */
 
 #endif

@@ -50,6 +50,8 @@ public struct JournalBatch: Sendable {
     public var checkpoints: [CheckpointRecord] = []
     /// Resource usage of allocations released since the last commit.
     public var resourceUsage: [ResourceUsage] = []
+    /// Child processes started or ended since the last commit (an ended one repeats its record).
+    public var children: [ChildProcess] = []
     /// The final result (its timeline left empty: the events hold it), once the execution ended.
     public var finalResult: ExecutionResult?
     /// A rollback to a checkpoint, applied before this batch's task updates: tasks not kept lose
@@ -76,7 +78,7 @@ public struct JournalBatch: Sendable {
     /// Whether the batch holds nothing to write.
     public var isEmpty: Bool {
         events.isEmpty && messages.isEmpty && tasks.isEmpty && variables == nil && checkpoints.isEmpty
-            && resourceUsage.isEmpty && finalResult == nil && rewind == nil
+            && resourceUsage.isEmpty && children.isEmpty && finalResult == nil && rewind == nil
     }
 }
 

@@ -1,7 +1,10 @@
 import Foundation
 
-/// A task attempt ran past its timeout.
-struct AttemptTimedOut: Error {}
+/// A task attempt ran past its timeout, which fell due at `deadline` (engine time): the failure
+/// and its `TASK_FAILED` event carry that instant, however long the body takes to stop.
+struct AttemptTimedOut: Error {
+    let deadline: Duration
+}
 
 extension Execution {
     /// Does the bookkeeping of starting an attempt of task `index` and returns it for a worker.
@@ -190,8 +193,9 @@ extension Execution {
             group.addTask { try await body.run(context) }
             group.addTask { [self] in
                 while true {
-                    let remaining = timeout - (await activeNow() - started)
-                    if remaining <= .zero { throw AttemptTimedOut() }
+                    let now = clock.now()
+                    let remaining = timeout - (await activeNow(at: now) - started)
+                    if remaining <= .zero { throw AttemptTimedOut(deadline: now + remaining) }
                     try await clock.sleep(for: remaining)
                 }
             }
@@ -207,10 +211,10 @@ extension Execution {
         case var failure as ExecutionError:
             failure.taskId = failure.taskId ?? taskId
             return failure
-        case is AttemptTimedOut:
+        case let timedOut as AttemptTimedOut:
             return ExecutionError(
                 code: "TIMEOUT", message: "task '\(taskId)' exceeded its timeout of \(timeout.map { "\($0)" } ?? "?")",
-                taskId: taskId, timestamp: now, recoverable: true)
+                taskId: taskId, timestamp: clock.date(at: timedOut.deadline), recoverable: true)
         case let error as any ExecutionErrorConvertible:
             var failure = error.executionError
             failure.taskId = failure.taskId ?? taskId
@@ -318,7 +322,9 @@ extension Execution {
                 data: [
                     "code": .string(failure.code), "message": .string(failure.message),
                     "recoverable": .bool(failure.recoverable),
-                ])
+                ],
+                // A timeout happened when it fell due, not when the body had wound down.
+                stamped: failure.code == "TIMEOUT" ? failure.timestamp : nil)
             guard stopping == nil else { return }
             apply(decision, to: index, failure: failure)
         }

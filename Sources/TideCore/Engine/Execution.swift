@@ -168,13 +168,16 @@ actor Execution {
 
     // MARK: - Timeline
 
-    /// Appends an event: published at once without a journal, once committed with one.
+    /// Appends an event: published at once without a journal, once committed with one. It is
+    /// dated `time` (engine time; now by default), or `stamped` when that is given.
     func record(
         _ type: ExecutionEventType, _ description: String? = nil, taskId: String? = nil, data: JSONValue? = nil,
-        at time: Duration? = nil
+        at time: Duration? = nil, stamped: Date? = nil
     ) {
         let now = time ?? clock.now()
-        guard let event = timeline.append(type, description, taskId: taskId, data: data, at: clock.date(at: now))
+        guard
+            let event = timeline.append(
+                type, description, taskId: taskId, data: data, at: stamped ?? clock.date(at: now))
         else { return }  // nothing is added after the final event
         if journal == nil {
             publish(events: [event], messages: [])

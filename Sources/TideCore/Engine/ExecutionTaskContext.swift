@@ -45,6 +45,14 @@ final class ExecutionTaskContext: TaskContext {
         }
     }
 
+    func childStarted(_ child: ChildProcess.Identity) async {
+        await execution.recordChild(child, taskId: taskId, attempt: attempt, ended: false)
+    }
+
+    func childEnded(_ child: ChildProcess.Identity) async {
+        await execution.recordChild(child, taskId: taskId, attempt: attempt, ended: true)
+    }
+
     func checkpoint(metadata: [String: JSONValue]) async throws -> String {
         try await quota { () async throws(TideError) in
             try await execution.taskCheckpoint(taskId: taskId, metadata: metadata)

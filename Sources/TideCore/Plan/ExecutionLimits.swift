@@ -47,14 +47,29 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
     public var runTime: Duration?
     /// The Lua VM instructions one task attempt may run, or `nil` for no count. Default `nil`.
     public var instructions: Int?
+    /// The Lua time a task body runs before it is paused so that the other bodies of the plan get
+    /// a turn (all of them share one Lua state); `nil` never pauses one (no preemption). Default 10 ms.
+    public var slice: Duration?
+    /// How long past the end of its slice a body may run where it cannot be paused (a `table.sort`
+    /// comparator, a `string.gsub` callback, a metamethod called from C) before it fails with
+    /// `SCRIPT_TIMEOUT`; `nil` for no cap. Default 100 ms.
+    public var holdTime: Duration?
+    /// Each task attempt's share of ``memory``: the attempt that allocates past it fails with
+    /// `MEMORY_LIMIT`, not a neighbour. `nil` for the default: ``memory`` divided by the plan's
+    /// concurrency, at least 16 MiB (``taskMemoryShare(concurrency:)``).
+    public var taskMemory: Int?
 
     /// Creates limits; every argument has the documented default.
     public init(
         maxMessageBytes: Int = 64 << 10, maxEventDataBytes: Int = 64 << 10, maxResultBytes: Int = 16 << 20,
         maxStateBytes: Int = 16 << 20, maxEvents: Int = 100_000, maxMessages: Int = 100_000,
         maxLogBytes: Int = 64 << 20, maxCheckpoints: Int = 1_000, memory: Int? = 256 << 20,
-        runTime: Duration? = .seconds(30), instructions: Int? = nil
+        runTime: Duration? = .seconds(30), instructions: Int? = nil, slice: Duration? = .milliseconds(10),
+        holdTime: Duration? = .milliseconds(100), taskMemory: Int? = nil
     ) {
+        self.slice = slice
+        self.holdTime = holdTime
+        self.taskMemory = taskMemory
         self.maxMessageBytes = maxMessageBytes
         self.maxEventDataBytes = maxEventDataBytes
         self.maxResultBytes = maxResultBytes
@@ -71,22 +86,41 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
     /// The defaults listed on each property.
     public static let `default` = ExecutionLimits()
 
+    /// The smallest default share of memory a task attempt gets.
+    public static let minimumTaskMemory = 16 << 20
+
+    /// The share of ``memory`` one task attempt may use with `concurrency` attempts at once:
+    /// ``taskMemory`` if set, else ``memory`` divided by `concurrency`, at least
+    /// ``minimumTaskMemory`` and at most ``memory``; `nil` without a memory budget.
+    public func taskMemoryShare(concurrency: Int) -> Int? {
+        guard let memory else { return taskMemory }
+        if let taskMemory { return min(taskMemory, memory) }
+        return min(memory, max(Self.minimumTaskMemory, memory / max(1, concurrency)))
+    }
+
     /// One limit by name, for readers of the `limits` table and `--limit NAME=VALUE`.
     public enum Name: String, Sendable, CaseIterable, Codable {
         case maxMessageBytes, maxEventDataBytes, maxResultBytes, maxStateBytes, maxEvents, maxMessages
-        case maxLogBytes, maxCheckpoints, memory, runTime, instructions
+        case maxLogBytes, maxCheckpoints, memory, runTime, instructions, slice, holdTime, taskMemory
 
         /// What kind of value the limit takes.
         public var kind: Kind {
             switch self {
-            case .maxMessageBytes, .maxEventDataBytes, .maxResultBytes, .maxStateBytes, .maxLogBytes, .memory: .bytes
+            case .maxMessageBytes, .maxEventDataBytes, .maxResultBytes, .maxStateBytes, .maxLogBytes, .memory,
+                .taskMemory:
+                .bytes
             case .maxEvents, .maxMessages, .maxCheckpoints, .instructions: .count
-            case .runTime: .duration
+            case .runTime, .slice, .holdTime: .duration
             }
         }
 
         /// Whether the limit can be switched off (`false` in a plan, `none` on the command line).
-        public var canBeOff: Bool { self == .memory || self == .runTime || self == .instructions }
+        public var canBeOff: Bool {
+            switch self {
+            case .memory, .runTime, .instructions, .slice, .holdTime: true
+            default: false
+            }
+        }
 
         /// Whether the limit applies to the calls of a recovery strategy or an alert handler (the
         /// others are the limits of the execution the call is about, or of the scripts' state).
@@ -118,6 +152,9 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
             case .memory: memory.map(Setting.amount) ?? .off
             case .runTime: runTime.map(Setting.time) ?? .off
             case .instructions: instructions.map(Setting.amount) ?? .off
+            case .slice: slice.map(Setting.time) ?? .off
+            case .holdTime: holdTime.map(Setting.time) ?? .off
+            case .taskMemory: taskMemory.map(Setting.amount) ?? .automatic
             }
         }
         set {
@@ -136,6 +173,12 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
             case (.runTime, .off): runTime = nil
             case (.instructions, .amount(let value)): instructions = value
             case (.instructions, .off): instructions = nil
+            case (.slice, .time(let value)): slice = value
+            case (.slice, .off): slice = nil
+            case (.holdTime, .time(let value)): holdTime = value
+            case (.holdTime, .off): holdTime = nil
+            case (.taskMemory, .amount(let value)): taskMemory = value
+            case (.taskMemory, .automatic): taskMemory = nil
             default: break  // a setting of the wrong kind: readers check kinds first
             }
         }
@@ -149,6 +192,8 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
         case time(Duration)
         /// No limit.
         case off
+        /// The value derived from other limits (``taskMemory`` when not set).
+        case automatic
 
         /// As the README's table shows it: `64 KiB`, `100000`, `30 s`, `none`.
         public var description: String {
@@ -156,7 +201,62 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
             case .amount(let value): "\(value)"
             case .time(let value): "\(value)"
             case .off: "none"
+            case .automatic: "auto"
             }
         }
+    }
+}
+
+extension ExecutionLimits {
+    private enum CodingKeys: String, CodingKey {
+        case maxMessageBytes, maxEventDataBytes, maxResultBytes, maxStateBytes, maxEvents, maxMessages
+        case maxLogBytes, maxCheckpoints, memory, runTime, instructions, slice, holdTime, taskMemory
+        /// Whether `slice` and `holdTime` were written (an absent optional is otherwise "none").
+        case slicing
+    }
+
+    /// Reads limits written by any version: a limit the record does not name has its default
+    /// (records written before slices and task shares existed resume with them).
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ExecutionLimits.default
+        self.init(
+            maxMessageBytes: try values.decodeIfPresent(Int.self, forKey: .maxMessageBytes) ?? defaults.maxMessageBytes,
+            maxEventDataBytes: try values.decodeIfPresent(Int.self, forKey: .maxEventDataBytes)
+                ?? defaults.maxEventDataBytes,
+            maxResultBytes: try values.decodeIfPresent(Int.self, forKey: .maxResultBytes) ?? defaults.maxResultBytes,
+            maxStateBytes: try values.decodeIfPresent(Int.self, forKey: .maxStateBytes) ?? defaults.maxStateBytes,
+            maxEvents: try values.decodeIfPresent(Int.self, forKey: .maxEvents) ?? defaults.maxEvents,
+            maxMessages: try values.decodeIfPresent(Int.self, forKey: .maxMessages) ?? defaults.maxMessages,
+            maxLogBytes: try values.decodeIfPresent(Int.self, forKey: .maxLogBytes) ?? defaults.maxLogBytes,
+            maxCheckpoints: try values.decodeIfPresent(Int.self, forKey: .maxCheckpoints) ?? defaults.maxCheckpoints,
+            memory: try values.decodeIfPresent(Int.self, forKey: .memory),
+            runTime: try values.decodeIfPresent(Duration.self, forKey: .runTime),
+            instructions: try values.decodeIfPresent(Int.self, forKey: .instructions),
+            taskMemory: try values.decodeIfPresent(Int.self, forKey: .taskMemory))
+        if try values.decodeIfPresent(Bool.self, forKey: .slicing) == true {
+            slice = try values.decodeIfPresent(Duration.self, forKey: .slice)
+            holdTime = try values.decodeIfPresent(Duration.self, forKey: .holdTime)
+        }
+    }
+
+    /// Writes every limit; `nil` ones (switched off) are left out.
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(maxMessageBytes, forKey: .maxMessageBytes)
+        try values.encode(maxEventDataBytes, forKey: .maxEventDataBytes)
+        try values.encode(maxResultBytes, forKey: .maxResultBytes)
+        try values.encode(maxStateBytes, forKey: .maxStateBytes)
+        try values.encode(maxEvents, forKey: .maxEvents)
+        try values.encode(maxMessages, forKey: .maxMessages)
+        try values.encode(maxLogBytes, forKey: .maxLogBytes)
+        try values.encode(maxCheckpoints, forKey: .maxCheckpoints)
+        try values.encodeIfPresent(memory, forKey: .memory)
+        try values.encodeIfPresent(runTime, forKey: .runTime)
+        try values.encodeIfPresent(instructions, forKey: .instructions)
+        try values.encodeIfPresent(slice, forKey: .slice)
+        try values.encodeIfPresent(holdTime, forKey: .holdTime)
+        try values.encodeIfPresent(taskMemory, forKey: .taskMemory)
+        try values.encode(true, forKey: .slicing)
     }
 }

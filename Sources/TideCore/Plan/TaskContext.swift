@@ -62,6 +62,11 @@ public protocol TaskContext: Sendable {
     func release(_ resourceIds: [String]) async throws
     /// Waits until the execution is not paused; throws `CancellationError` if it is cancelled.
     func waitWhilePaused() async throws
+    /// Records that the attempt started a child process (``ChildProcess``), so that what is left of
+    /// it can be found and killed before the execution runs again after a crash.
+    func childStarted(_ child: ChildProcess.Identity) async
+    /// Records that a child process and everything it started are gone.
+    func childEnded(_ child: ChildProcess.Identity) async
 }
 
 extension TaskContext {
@@ -70,6 +75,12 @@ extension TaskContext {
 
     /// None, for contexts that do not take checkpoints.
     public var checkpointsTaken: Int { 0 }
+
+    /// Nothing, for contexts that keep no record of child processes.
+    public func childStarted(_ child: ChildProcess.Identity) async {}
+
+    /// Nothing, for contexts that keep no record of child processes.
+    public func childEnded(_ child: ChildProcess.Identity) async {}
 
     /// The attempt's identity, unique forever: `executionId/taskId/attempt`, with `%` and `/` in
     /// the task id written `%25` and `%2F`. Use it as the idempotency key of side effects: a
