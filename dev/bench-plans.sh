@@ -2,8 +2,10 @@
 # Lua plans through the release `tide` binary vs. the same DAGs in plain lua5.4 (the floor).
 # W1 10,000 independent no-op tasks, W2 a chain of 1,000, W3 50 x 50 layered, W4 200 x 50 ms sleeps
 # at concurrency 50; then the peak RSS of a 100,000-task plan, and the cost of automatic checkpoints
-# (2,000 tasks with and without --checkpoint-every 10, in a store). Best of 5 runs each, in memory
-# (--in-memory: dev/bench-store.sh measures the durable store).
+# (2,000 tasks with and without --checkpoint-every 10, in a store); then the cost of time slices
+# (W1 and W3 with --limit slice=none) and the lateness of timeouts beside a busy loop, with slices
+# and without. Best of 5 runs each, in memory (--in-memory: dev/bench-store.sh measures the
+# durable store).
 # Usage: dev/bench-plans.sh [--baseline REV]  (REV is built in .build-baseline; each figure's runs
 # alternate between this tree and REV, so that both see the same moments of a noisy machine).
 # Needs: lua5.4 and GNU time (Debian packages lua5.4 and time).
@@ -34,7 +36,7 @@ figure() {
   local tide=$1 kind=$2 plan=$3
   shift 3
   case $kind in
-    throughput) "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/throughput/ { print $2 }' ;;
+    throughput) "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery "$@" | awk '/throughput/ { print $2 }' ;;
     duration) "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts --no-recovery | awk '/duration/ { sub("ms", "", $2); print $2 }' ;;
     rss) /usr/bin/time -f "%M" "$tide" run "$plans/$plan.lua" --quiet --in-memory --no-alerts 2>&1 >/dev/null | tail -1 ;;
     wall)
@@ -71,6 +73,38 @@ read -r rss brss <<<"$(best rss w1-100k)"
 read -r off boff <<<"$(best wall checkpoints)"
 read -r every bevery <<<"$(best wall checkpoints --checkpoint-every 10)"
 
+# Time slices: the same binary with preemption on (the default) and off, runs alternating.
+binaries_kept=("${binaries[@]}")
+binaries=("${binaries_kept[0]}")
+slices() {
+  local kind=$1 plan=$2 on="" off=""
+  for _ in 1 2 3 4 5; do
+    local a b
+    a=$(figure "${binaries[0]}" "$kind" "$plan")
+    b=$(figure "${binaries[0]}" "$kind" "$plan" --limit slice=none)
+    on=$(awk -v x="$on" -v y="$a" 'BEGIN { print (x == "" || y > x) ? y : x }')
+    off=$(awk -v x="$off" -v y="$b" 'BEGIN { print (x == "" || y > x) ? y : x }')
+  done
+  echo "$on $off"
+}
+read -r w1on w1off <<<"$(slices throughput w1)"
+read -r w3on w3off <<<"$(slices throughput w3)"
+# Lateness of 20 timeouts beside a busy loop: the median of 5 runs' p50, and the largest max.
+lateness() {
+  local p50s="" worst=0
+  for _ in 1 2 3 4 5; do
+    local p50 max
+    read -r p50 max <<<"$("${binaries[0]}" run "$plans/lateness.lua" --in-memory --no-alerts --no-recovery --json "$@" \
+      | lua5.4 "$plans/lateness-figures.lua")"
+    p50s="$p50s $p50"
+    worst=$(awk -v a="$worst" -v b="$max" 'BEGIN { print (b > a) ? b : a }')
+  done
+  echo "$(echo $p50s | tr ' ' '\n' | sort -n | sed -n 3p) $worst"
+}
+read -r late50 latemax <<<"$(lateness)"
+read -r late50off latemaxoff <<<"$(lateness --limit slice=none)"
+binaries=("${binaries_kept[@]}")
+
 echo "workload  tide tasks/s  tide us/task  floor tasks/s  floor us/task  ratio"
 for w in w1 w2 w3; do
   tide_tps=${!w}
@@ -81,6 +115,9 @@ done
 awk -v ms="$w4" 'BEGIN { printf "w4        200 x 50 ms at concurrency 50: %.0f ms wall, efficiency %.3f (0.200 s ideal)\n", ms, 200 / ms }'
 awk -v kb="$rss" 'BEGIN { printf "100,000-task plan: peak RSS %.0f MB (load, run and summary)\n", kb / 1024 }'
 awk -v a="$off" -v b="$every" 'BEGIN { printf "2,000 tasks in a store: %d ms, with --checkpoint-every 10 (200 checkpoints): %d ms\n", a, b }'
+awk -v a="$w1on" -v b="$w1off" -v c="$w3on" -v d="$w3off" 'BEGIN {
+  printf "time slices: W1 %.0f tasks/s (%.0f with slice=none, %+.1f%%), W3 %.0f (%.0f, %+.1f%%)\n", a, b, (a - b) / b * 100, c, d, (c - d) / d * 100 }'
+echo "timeouts beside a busy loop: lateness p50 $late50 ms, max $latemax ms (slice=none: p50 $late50off ms, max $latemaxoff ms; a slice is 10 ms)"
 
 if [ -n "$baseline" ]; then
   echo

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TideCore
 import TideTesting
@@ -201,6 +202,33 @@ struct EngineLifecycleTests {
         #expect(result.status == .failed)
         #expect(result.error?.code == "TIMEOUT")
         #expect(result.error?.taskId == "slow")
+    }
+
+    @Test func taskTimeout_whenTheBodyIsSlowToStop_failureAndEventAreDatedAtTheDeadline() async throws {
+        let clock = ManualClock()
+        let engine = makeEngine(clock: clock)
+        let gate = Gate()
+        let plan = ExecutionPlan(
+            id: "stubborn",
+            tasks: [
+                // Ignores its cancellation until the test opens the gate, as a body holding a
+                // shared Lua state would.
+                PlanTask(id: "stubborn", timeout: .seconds(2)) { _ in
+                    await gate.wait()
+                    return .null
+                }
+            ])
+        let id = try await engine.start(plan)
+        try await clock.waitForSleepers(count: 1)  // the timeout timer
+        clock.advance(by: .seconds(2))
+        clock.advance(by: .seconds(7))  // the body is still not done when the engine time moves on
+        await gate.open()
+        let result = try await engine.result(of: id)
+        let deadline = Date(timeIntervalSince1970: 1_000_002)
+        #expect(result.error?.code == "TIMEOUT")
+        #expect(result.error?.timestamp == deadline)
+        let failed = result.timeline.first { $0.type == .taskFailed }
+        #expect(failed?.timestamp == deadline, "\(String(describing: failed))")
     }
 
     @Test func executionTimeout_failsTheExecutionWithTimeout() async throws {
