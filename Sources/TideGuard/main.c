@@ -4,7 +4,11 @@
 **
 **   tide-guard PARENT_PID PROGRAM [ARG...]
 **
-** The guard is what tide spawns; PROGRAM is its only child. It
+** The guard is what tide spawns; PROGRAM is its only child, started once tide sends SIGCONT. Once
+** the guard has blocked SIGCONT it ignores SIGUSR2, which tide sees in /proc/PID/status (SigIgn;
+** SigBlk would not do: while a process waits in sigwaitinfo, Linux shows the waited signals as not
+** blocked); tide then records the guard in its store and sends SIGCONT, so that what runs is on
+** record before it runs. It
 **  - is a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent exits, even one that
 **    left the process group with setsid or forked twice, is re-parented to the guard, not to init;
 **  - asks for SIGUSR1 when the thread that spawned it exits (PR_SET_PDEATHSIG). Linux sends it when
@@ -143,10 +147,22 @@ int main(int argc, char **argv) {
     sigaddset(&watched, SIGUSR1);
     sigaddset(&watched, SIGHUP);
     sigaddset(&watched, SIGINT);
+    sigaddset(&watched, SIGCONT);
     sigprocmask(SIG_BLOCK, &watched, &previous);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     prctl(PR_SET_PDEATHSIG, SIGUSR1);
     if (getppid() != parent) return 125;  /* tide died before the guard could watch for it */
+
+    /* Ready: SIGCONT stays pending from now on. Then wait for tide's go; an end or tide's death
+       before it runs nothing. */
+    signal(SIGUSR2, SIG_IGN);
+    for (;;) {
+        siginfo_t info;
+        if (sigwaitinfo(&watched, &info) < 0) continue;
+        if (info.si_signo == SIGCONT) break;
+        if (info.si_signo == SIGTERM || (info.si_signo == SIGUSR1 && getppid() != parent)) tide_die_by(SIGKILL);
+    }
+    sigdelset(&watched, SIGCONT);
 
     pid_t child = fork();
     if (child < 0) {
@@ -154,6 +170,7 @@ int main(int argc, char **argv) {
         return 126;
     }
     if (child == 0) {
+        signal(SIGUSR2, SIG_DFL);
         /* The guard is single-threaded: this follows the guard itself. The command dies with it. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         signal(SIGPIPE, SIG_DFL);

@@ -48,8 +48,8 @@ public enum ChildSweep {
             }
             let identity = child.identity
             guard let pid = pid_t(exactly: identity.pid), ProcessRunner.startTime(of: pid) == identity.startTime,
-                identity.startTime != 0
-            else { continue }  // gone, or the pid is another process's now
+                identity.startTime != 0, !isZombie(pid)
+            else { continue }  // gone (a zombie no one reaped is gone too), or the pid is another process's now
             if identity.guarded {
                 if kill(pid, SIGTERM) == 0 { guards.append(pid) }
             } else if let group = pid_t(exactly: identity.processGroup), kill(-group, SIGKILL) == 0 {

@@ -9,6 +9,10 @@ import Testing
 /// the memory cap belong to the execution, so a body that logs or allocates much may meet them
 /// first when the floods and bombs run at once.
 ///
+/// A case may return `{ run = body, timeout = seconds }` instead of the body alone. Cases that start
+/// processes name them `sleep 4242.4242`: after every run, no process with that command line
+/// may be left.
+///
 /// Every hostile task is `optional`, and the runs use a recovery folder holding only a strategy
 /// that skips optional tasks, so that the tasks after each hostile one run whatever it did.
 @Suite("Hostile task bodies through tide run")
@@ -73,6 +77,7 @@ struct HostilePlanTests {
         for index in 1...2 { #expect(run.outcomes["normal-\(index)"]?.code == "OK") }
         #expect(run.hasResultLine, "tide printed no final result line:\n\(run.output.suffix(2000))")
         #expect(run.outputBytes < 1 << 20, "\(hostile.name) made tide print \(run.outputBytes) bytes")
+        #expect(try await Self.leftBehind().isEmpty, "\(hostile.name) left processes behind")
     }
 
     @Test func run_everyHostileBodyAtOnce_eachEndsWithItsCode_andTheHostStaysSmall() async throws {
@@ -94,6 +99,33 @@ struct HostilePlanTests {
         #expect(run.outputBytes < 1 << 20, "tide printed \(run.outputBytes) bytes")
         let peak = try #require(run.peakKilobytes, "no peak memory was measured")
         #expect(peak < 512 * 1024, "tide grew to \(peak / 1024) MiB")
+        #expect(try await Self.leftBehind().isEmpty, "processes were left behind")
+    }
+
+    /// The processes a case started (`sleep 4242.4242`) still alive a few seconds after the run
+    /// ended (the guard kills them at once; the wait only absorbs a slow machine). Killed if any.
+    static func leftBehind() async throws -> [Int32] {
+        var left: [Int32] = []
+        for _ in 0..<50 {
+            left = processes(withCommandLineContaining: "sleep\u{0}4242.4242")
+            if left.isEmpty { return [] }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        for pid in left { kill(pid, SIGKILL) }
+        return left
+    }
+
+    /// Live processes whose `/proc/PID/cmdline` (arguments separated by NUL) contains `text`.
+    static func processes(withCommandLineContaining text: String) -> [Int32] {
+        let wanted = Data(text.utf8)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { name -> Int32? in
+            guard let pid = Int32(name), let line = FileManager.default.contents(atPath: "/proc/\(name)/cmdline"),
+                line.range(of: wanted) != nil,
+                (try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8))?.contains(") Z ") != true
+            else { return nil }
+            return pid
+        }
     }
 
     // MARK: - Running
@@ -128,7 +160,10 @@ struct HostilePlanTests {
         let plan = """
             local tasks = {}
             for _, name in ipairs { \(list) } do
-              tasks[#tasks + 1] = { id = name, optional = true, run = require("cases." .. name) }
+              local body = require("cases." .. name)
+              local task = { id = name, optional = true, run = body }
+              if type(body) == "table" then task.run, task.timeout = body.run, body.timeout end
+              tasks[#tasks + 1] = task
               tasks[#tasks + 1] = { id = name .. "-after", after = { name }, run = function() return name end }
             end
             for i = 1, \(normalTasks) do

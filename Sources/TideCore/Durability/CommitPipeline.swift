@@ -8,6 +8,9 @@ struct PendingRelease: Sendable {
         /// start. Waiting for the commit keeps at most one uncommitted attempt per task, which is
         /// what makes attempt numbers unique across process deaths (see ``ResumePoint/incarnation``).
         case nextAttempt
+        /// A child process's record (``ChildProcess``): the attempt starts the process once it is
+        /// durable. `index` is the waiter's token, not a task.
+        case childRecorded
     }
 
     var index: Int

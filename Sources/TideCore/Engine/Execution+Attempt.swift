@@ -293,7 +293,6 @@ extension Execution {
         case .completed(let value):
             records[index].result = value
             completionOrder.append(index)
-            checkpointTracker.taskCompleted(index)
             if isJournaling {
                 // Dependents start only once this completion is committed (Execution+Journal.swift).
                 scheduler.completeAwaitingCommit(index)

@@ -122,10 +122,12 @@ extension Execution {
 
     /// Applies what a commit (or its failure) releases, in the current epoch only.
     private func release(_ releases: [PendingRelease]) {
-        for release in releases where release.epoch == epoch {
+        for release in releases {
             switch release.kind {
-            case .completion: scheduler.commitCompletion(release.index)
-            case .nextAttempt: scheduler.commitRequeue(release.index)
+            case .completion where release.epoch == epoch: scheduler.commitCompletion(release.index)
+            case .nextAttempt where release.epoch == epoch: scheduler.commitRequeue(release.index)
+            case .childRecorded: childWaiters.removeValue(forKey: release.index)?.resume()
+            case .completion, .nextAttempt: break  // of an older epoch
             }
         }
     }

@@ -36,7 +36,8 @@ extension Execution {
         let record: CheckpointRecord
         if checkpointTracker.nextIsDelta, let base = checkpointTracker.base {
             var results: [String: JSONValue] = [:]
-            for index in checkpointTracker.completed {
+            let completedSince = completionOrder[min(checkpointTracker.completedFrom, completionOrder.count)...]
+            for index in completedSince {
                 results[plan.tasks[index].id] = records[index].result ?? .null
             }
             var changed: [String: JSONValue] = [:]
@@ -56,7 +57,7 @@ extension Execution {
             record = CheckpointRecord(
                 id: checkpointId, timestamp: timestamp, base: base.id, depth: base.depth + 1,
                 state: currentState(withTasks: false),
-                completedAdded: checkpointTracker.completed.map { plan.tasks[$0].id },
+                completedAdded: completedSince.map { plan.tasks[$0].id },
                 results: results, statesChanged: changed, statesRemoved: removed.sorted(), statePatches: patches,
                 variables: checkpointTracker.variablesChanged ? variables : nil, metadata: metadata)
         } else {
@@ -70,7 +71,7 @@ extension Execution {
                     id: checkpointId, executionId: id, timestamp: timestamp, state: currentState(), metadata: metadata))
         }
         checkpointRecords.append(record)
-        checkpointTracker.start(from: (checkpointId, record.depth))
+        checkpointTracker.start(from: (checkpointId, record.depth), completedCount: completionOrder.count)
         checkpointsTaken.add(1, ordering: .relaxed)
         if isJournaling { pipeline.batch.checkpoints.append(record) }
         self.record(
@@ -90,7 +91,7 @@ extension Execution {
             checkpointRecords.append(record)
             previous = checkpoint
         }
-        checkpointTracker.start(from: nil)
+        checkpointTracker.start(from: nil, completedCount: completionOrder.count)
     }
 
     /// Every checkpoint taken, whole, oldest first (folded from the records: for the API, not the loop).
@@ -157,7 +158,7 @@ extension Execution {
         variables = checkpoint.state.variables
         // The state is now the checkpoint's: the next checkpoint is a delta of it.
         let depth = checkpointRecords.last { $0.id == checkpoint.id }?.depth
-        checkpointTracker.start(from: depth.map { (checkpoint.id, $0) })
+        checkpointTracker.start(from: depth.map { (checkpoint.id, $0) }, completedCount: completionOrder.count)
         // The rollback is durable with the next commit: a resume after a crash starts from it.
         journalRollback(to: checkpoint)
         stopping = nil

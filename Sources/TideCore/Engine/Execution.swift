@@ -64,6 +64,9 @@ actor Execution {
     var pauseWaiters: [CheckedContinuation<Void, any Error>] = []
     var finalWaiters: [CheckedContinuation<ExecutionResult, Never>] = []
     var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Attempts waiting for the record of a child process to be durable, by token.
+    var childWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    var nextChildToken = 0
     var monitors: [ObjectIdentifier: UpdateChannel] = [:]
 
     // Durability (see Execution+Journal.swift). Without a journal, everything is committed at once.

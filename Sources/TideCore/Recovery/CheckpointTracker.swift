@@ -4,8 +4,9 @@ struct CheckpointTracker: Sendable {
     /// The checkpoint the current state descends from, with its record's depth; `nil` when the
     /// next record must be whole (none yet, or a resume: the state is not any checkpoint's).
     private(set) var base: (id: String, depth: Int)?
-    /// Tasks completed since the base, in completion order (task indices).
-    private(set) var completed: [Int] = []
+    /// Where the tasks completed since the base start in the execution's completion order (they
+    /// are its tail: nothing is kept per completion).
+    private(set) var completedFrom = 0
     /// Tasks whose state was set since the base (task indices).
     private(set) var states: Set<Int> = []
     /// The state each of ``states`` had at the base (values shared, not copied).
@@ -13,16 +14,16 @@ struct CheckpointTracker: Sendable {
     /// Whether the variables changed since the base.
     private(set) var variablesChanged = false
 
-    /// Starts again from `base` (a checkpoint just taken or restored), or from nothing.
-    mutating func start(from base: (id: String, depth: Int)?) {
+    /// Starts again from `base` (a checkpoint just taken or restored), or from nothing, with
+    /// `completedCount` tasks in the completion order.
+    mutating func start(from base: (id: String, depth: Int)?, completedCount: Int) {
         self.base = base
-        completed.removeAll(keepingCapacity: true)
+        completedFrom = completedCount
         states.removeAll(keepingCapacity: true)
         baseStates.removeAll(keepingCapacity: true)
         variablesChanged = false
     }
 
-    mutating func taskCompleted(_ index: Int) { completed.append(index) }
     /// Notes that task `index`'s state is replaced; `previous` is the state it had.
     mutating func stateChanged(_ index: Int, previous: JSONValue) {
         if states.insert(index).inserted { baseStates[index] = previous }
