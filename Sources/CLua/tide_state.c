@@ -166,18 +166,20 @@ static const char *tide_kill_message(int reason) {
 
 /*
 ** The end of a slice: a run that has used its slice is paused by a yield of the
-** coroutine running now, so that the other runs of the state get a turn. When that
-** coroutine is one the script created, the prelude's resume sees ctl->preempted
-** and yields its own caller in turn, up to the run's coroutine, which the host
-** resumes after the others (tide_preempted). Where no yield is possible (inside a
-** C function that called Lua: a table.sort comparator, a string.gsub callback, a
+** coroutine running now, so that the other runs of the state get a turn. The run's
+** own coroutine says so in ctl->preempted, which the host sees when the resume
+** returns; a coroutine the script created is named in ctl->paused_thread, which the
+** prelude's resume reads as soon as the coroutine returns (resume_checked) and
+** passes on by pausing its own caller (pause()), up to the run's coroutine. Where no yield is possible (inside a C
+** function that called Lua: a table.sort comparator, a string.gsub callback, a
 ** metamethod called from C), the run goes on, and past hold_ns more it is stopped.
-** Returns the kill reason the slice decides, or TIDE_KILL_NONE.
+** Returns the kill reason the slice decides, TIDE_KILL_NONE, or -1 for a pause.
 */
 static int tide_slice(lua_State *L, tide_control *ctl, int64_t now) {
     if (now < ctl->slice_end_ns) return TIDE_KILL_NONE;
     if (!ctl->slice_blocked && lua_isyieldable(L)) {
-        ctl->preempted = 1;
+        if (L == ctl->root) ctl->preempted = 1;
+        else ctl->paused_thread = L;
         return -1;
     }
     ctl->slice_blocked = 1;
@@ -217,30 +219,56 @@ static void tide_hook(lua_State *L, lua_Debug *ar) {
     luaL_error(L, "%s", tide_kill_message(ctl->kill_reason));
 }
 
+/* The value resume_checked returns after true when the slice's end paused the coroutine. */
+static char tide_pause_key;
+
 /*
-** preempted(): called by the prelude's resume when a coroutine it resumed returned
-** no values. 0: an ordinary yield or return. 1: the hook paused it and the caller
-** can yield in turn (the flag stays set for the levels above). 2: the hook paused
-** it but the caller cannot yield: the caller resumes it at once and the rest of the
-** slice is held (the hold cap applies).
+** resume_checked(co, ...): coroutine.resume (its upvalue), then, before any Lua
+** code can run, whether the slice's end paused co: then it returns true and the
+** pause marker instead of co's (empty) yield, so that the prelude tells a pause
+** from a yield of no values and passes the pause on.
 */
-static int tide_preempted(lua_State *L) {
+static int tide_resume_checked(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
     tide_control *ctl = tide_getcontrol(L);
-    int how = 0;
-    if (ctl->preempted) {
-        if (lua_isyieldable(L) && !ctl->slice_blocked) {
-            how = 1;
-        } else {
-            ctl->preempted = 0;
-            ctl->slice_blocked = 1;
-            how = 2;
-        }
+    if (co != NULL && ctl->paused_thread == co) {
+        ctl->paused_thread = NULL;
+        lua_settop(L, 0);
+        lua_pushboolean(L, 1);
+        lua_pushlightuserdata(L, &tide_pause_key);
+        return 2;
     }
-    lua_pushinteger(L, how);
-    return 1;
+    return lua_gettop(L);
 }
 
-void tide_push_preempt_function(lua_State *L) { lua_pushcfunction(L, tide_preempted); }
+/*
+** pause(): pauses the running coroutine for the slice's end, as the hook does, so
+** that its resumer passes the pause on. Where it cannot yield, the rest of the
+** slice is held instead (the hold cap applies) and it returns at once.
+*/
+static int tide_pause(lua_State *L) {
+    tide_control *ctl = tide_getcontrol(L);
+    if (ctl->slice_blocked || !lua_isyieldable(L)) {
+        ctl->slice_blocked = 1;
+        return 0;
+    }
+    if (L == ctl->root) ctl->preempted = 1;
+    else ctl->paused_thread = L;
+    return lua_yield(L, 0);
+}
+
+void tide_push_preempt_functions(lua_State *L) {
+    lua_getglobal(L, LUA_COLIBNAME);
+    lua_getfield(L, -1, "resume");
+    lua_remove(L, -2);
+    lua_pushcclosure(L, tide_resume_checked, 1);
+    lua_pushcfunction(L, tide_pause);
+    lua_pushlightuserdata(L, &tide_pause_key);
+}
 
 void tide_arm_hook(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);

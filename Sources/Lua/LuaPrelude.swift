@@ -9,12 +9,12 @@
 /// host-yield marker, the C `raise` function and the source size cap as arguments and keeps them in
 /// upvalues, then removes the raw functions from the real global table.
 let luaPreludeSource = #"""
-local MARKER, raise, MAX_SOURCE, preempted = ...
+local MARKER, raise, MAX_SOURCE, resume_checked, pause, PAUSE = ...
 
 local type, next, select, error, pcall, rawget, rawset = type, next, select, error, pcall, rawget, rawset
 local setmetatable, getmetatable, rawload, collectgarbage = setmetatable, getmetatable, load, collectgarbage
 local tostring = tostring
-local co_create, co_resume, co_yield = coroutine.create, coroutine.resume, coroutine.yield
+local co_create, co_resume, co_yield = coroutine.create, resume_checked, coroutine.yield
 local co_status, co_close = coroutine.status, coroutine.close
 local format, byte = string.format, string.byte
 
@@ -24,28 +24,21 @@ end
 
 -- Coroutines created by scripts forward host waits (sleep, ...) up to the run's own coroutine,
 -- which the owner suspends; the answer travels back down the same way. A coroutine the count hook
--- paused at the end of the run's time slice returns nothing: preempted() tells that from a yield
--- of no values, and its caller pauses in turn (up to the run's coroutine, which the owner resumes
--- after the other runs), or resumes it at once where it cannot yield.
+-- paused at the end of the run's time slice comes back from co_resume (resume_checked) as
+-- true, PAUSE: its caller pauses in turn (up to the run's coroutine, which the owner resumes
+-- after the other runs; where it cannot yield, it goes on), then resumes it.
 local PAUSED = setmetatable({}, { __mode = "k" })
 
-local forward
-
-local function paused(co)
-  local how = preempted()
-  if how == 0 then return true end
-  if how == 1 then
-    PAUSED[co] = true
-    co_yield()
-    PAUSED[co] = nil
-  end
-  return forward(co, co_resume(co))
-end
-
-function forward(co, ok, ...)
+local function forward(co, ok, ...)
   if ok then
-    if select("#", ...) == 0 then return paused(co) end
-    if ... == MARKER and co_status(co) == "suspended" then
+    local first = ...
+    if first == PAUSE then
+      PAUSED[co] = true
+      pause()
+      PAUSED[co] = nil
+      return forward(co, co_resume(co))
+    end
+    if first == MARKER and co_status(co) == "suspended" then
       return forward(co, co_resume(co, co_yield(MARKER)))
     end
   end

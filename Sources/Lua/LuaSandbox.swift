@@ -92,8 +92,8 @@ extension LuaState {
         tide_push_yield_marker(L)
         tide_push_raise_function(L)
         lua_pushinteger(L, lua_Integer(limits.maxSourceBytes))
-        tide_push_preempt_function(L)
-        let status = tide_pcall(L, 4, 1)
+        tide_push_preempt_functions(L)
+        let status = tide_pcall(L, 6, 1)
         guard status == LUA_OK else {
             throw LuaError(.internalError, "the sandbox prelude failed: \(text(at: -1, on: L))")
         }

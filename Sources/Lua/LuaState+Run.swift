@@ -83,6 +83,7 @@ extension LuaState {
         activeRun = run
         var resultCount: Int32 = 0
         let status = tide_resume(co, L, argumentCount, &resultCount)
+        control.pointee.paused_thread = nil
         activeRun = nil
         run.usage.nanoseconds += tide_now_ns() - start
         if run.budget.instructions != nil {

@@ -111,6 +111,43 @@ struct LuaSliceTests {
         #expect(values == [.string("yield,yield,yield,end")])
     }
 
+    @Test func run_manyRunsPausedOftenInsideNestedCoroutines_eachSeesExactlyItsOwnYields() async throws {
+        var limits = LuaLimits.default
+        limits.slice = .microseconds(20)  // a pause every hook call, nearly: every window is tried
+        limits.hookInterval = 100
+        let (runtime, sandbox, _) = try await makeRuntime(limits: limits)
+        let source = """
+            local inner = function()
+              for _ = 1, 50 do
+                local x = 0 for i = 1, 2000 do x = x + i end
+                coroutine.yield()
+              end
+              return "end"
+            end
+            local outer = coroutine.wrap(function()
+              local co = coroutine.create(inner)
+              local yields = 0
+              while true do
+                local ok, value = coroutine.resume(co)
+                assert(ok, value)
+                if value == "end" then return yields end
+                yields = yields + 1
+                coroutine.yield()
+              end
+            end)
+            local rounds, result = 0, nil
+            repeat rounds = rounds + 1; result = outer() until result ~= nil
+            return result, rounds
+            """
+        let chunk = try await runtime.withState { lua in try lua.load(source, name: .label("nested"), in: sandbox) }
+        try await withThrowingTaskGroup(of: [LuaValue].self) { group in
+            for _ in 1...4 { group.addTask { try await runtime.run(chunk) } }
+            for try await values in group {
+                #expect(values == [.integer(50), .integer(51)])
+            }
+        }
+    }
+
     @Test func run_comparatorRunningPastTheHoldTime_failsWithScriptTimeout() async throws {
         var limits = LuaLimits.default
         limits.holdTime = .milliseconds(30)

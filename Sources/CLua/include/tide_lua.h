@@ -62,7 +62,9 @@ typedef struct tide_control {
     int64_t slice_ns;         /* Lua time a run may use before it is paused for the others; 0 = never */
     int64_t slice_end_ns;     /* when the running slice ends */
     int64_t hold_ns;          /* how long past its slice's end a run may go where it cannot be paused; 0 = no cap */
-    int preempted;            /* set by the hook when it paused a coroutine for the slice's end */
+    int preempted;            /* set when the run's own coroutine was paused for the slice's end */
+    lua_State *paused_thread; /* a coroutine of the script's just paused for the slice's end, read
+                                 by its resumer (resume_checked) as soon as the resume returns */
     int slice_blocked;        /* the running slice could not be paused: only the hold cap applies now */
 
     /* memory accounts: every block carries the account that owns it */
@@ -94,7 +96,7 @@ int tide_setup(lua_State *L);             /* opens the safe libraries and instal
 void tide_arm_hook(lua_State *L);         /* (re)arms the count hook of one thread */
 tide_account *tide_account_new(size_t limit);  /* NULL if out of memory */
 void tide_account_retire(tide_account *account); /* its run has ended; freed once it owns nothing */
-void tide_push_preempt_function(lua_State *L);  /* the prelude's check after a coroutine returns */
+void tide_push_preempt_functions(lua_State *L);  /* [-0, +3, m] resume_checked, pause, the pause marker */
 int64_t tide_now_ns(void);                /* CLOCK_MONOTONIC in nanoseconds */
 
 /* Cancel flags: atomics set from any thread, read by the hook. */
