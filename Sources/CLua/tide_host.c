@@ -36,12 +36,15 @@ static int tide_box_gc(lua_State *L) {
 
 /*
 ** Makes a pending memory error real once no Swift frame is live: if the host
-** overshot the cap, a small allocation now fails (after an emergency
+** overshot the cap or the running run's share (values a host function pushed,
+** such as a process's output), a small allocation now fails (after an emergency
 ** collection) and Lua raises LUA_ERRMEM from this C frame.
 */
 static void tide_enforce_memory(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);
-    if (ctl->mem_limit != 0 && ctl->mem_used > ctl->mem_limit) {
+    tide_account *account = ctl->account;
+    if ((ctl->mem_limit != 0 && ctl->mem_used + ctl->mem_external > ctl->mem_limit) ||
+        (account->limit != 0 && account->used > account->limit)) {
         lua_newuserdatauv(L, 64, 0);
         lua_pop(L, 1);
     }

@@ -177,7 +177,7 @@ static const char *tide_kill_message(int reason) {
 */
 static int tide_slice(lua_State *L, tide_control *ctl, int64_t now) {
     if (now < ctl->slice_end_ns) return TIDE_KILL_NONE;
-    if (!ctl->slice_blocked && lua_isyieldable(L)) {
+    if (lua_isyieldable(L)) {  /* again pausable after a callback that was not: pause now */
         if (L == ctl->root) ctl->preempted = 1;
         else ctl->paused_thread = L;
         return -1;
@@ -252,7 +252,7 @@ static int tide_resume_checked(lua_State *L) {
 */
 static int tide_pause(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);
-    if (ctl->slice_blocked || !lua_isyieldable(L)) {
+    if (!lua_isyieldable(L)) {
         ctl->slice_blocked = 1;
         return 0;
     }

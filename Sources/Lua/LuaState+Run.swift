@@ -46,11 +46,18 @@ extension LuaState {
         if run.cancelFlag.isSet {
             return .failed(abandon(run, killReason: TIDE_KILL_CANCELLED))
         }
+        // Armed first: what is pushed for the run (a host function's results, a process's output)
+        // is charged to its share.
+        RunControl.armed(
+            run.budget, used: run.usage, root: co, cancelFlag: run.cancelFlag.pointer, slices: limits,
+            account: run.account
+        ).apply(to: control)
         var argumentCount: Int32
         switch input {
         case .start:
             argumentCount = run.argumentCount
         case .values(let values):
+            let top = lua_gettop(co)
             do throws(LuaError) {
                 guard lua_checkstack(co, Int32(clamping: values.count)) != 0 else {
                     throw LuaError(.invalidValue, "too many results (\(values.count)) for one call")
@@ -63,6 +70,19 @@ extension LuaState {
                 return .failed(abandon(run, killReason: TIDE_KILL_NONE, error: error))
             }
             argumentCount = Int32(values.count)
+            if let share = run.budget.memory, run.account.pointee.used > share {
+                // Handed more than its share: a memory error where it called, as an allocation would raise.
+                lua_settop(co, top)
+                _ = pushError(
+                    LuaError(
+                        .memoryLimit,
+                        "not enough memory: what the call handed back (a process's output, a host function's "
+                            + "results) took the task past its share of the state's memory (taskMemory, "
+                            + "\(share.byteCountText)); raise taskMemory, or keep less of it"),
+                    on: co)
+                control.pointee.resume_error = 1
+                argumentCount = 1
+            }
         case .error(let error as LuaError) where error.endsRun:
             return .failed(abandon(run, killReason: TIDE_KILL_CANCELLED, error: error))
         case .error(let error):
@@ -71,10 +91,6 @@ extension LuaState {
             argumentCount = 1
         }
 
-        RunControl.armed(
-            run.budget, used: run.usage, root: co, cancelFlag: run.cancelFlag.pointer, slices: limits,
-            account: run.account
-        ).apply(to: control)
         control.pointee.host_yield = 0
         let instructionsBefore = control.pointee.instructions_left
         let refusals = control.pointee.mem_refusals

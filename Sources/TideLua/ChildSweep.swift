@@ -51,29 +51,43 @@ public enum ChildSweep {
                 identity.startTime != 0, !isZombie(pid)
             else { continue }  // gone (a zombie no one reaped is gone too), or the pid is another process's now
             if identity.guarded {
-                if kill(pid, SIGTERM) == 0 { guards.append(pid) }
-            } else if let group = pid_t(exactly: identity.processGroup), kill(-group, SIGKILL) == 0 {
+                if Glibc.kill(pid, SIGTERM) == 0 { guards.append(pid) }
+            } else if let group = pid_t(exactly: identity.processGroup), Glibc.kill(-group, SIGKILL) == 0 {
                 report.killed.append(identity.pid)
             }
         }
         report.killed.append(contentsOf: guards.map(Int.init))
         let deadline = ContinuousClock.now + grace
         while !guards.isEmpty, ContinuousClock.now < deadline {
-            guards.removeAll { kill($0, 0) != 0 || isZombie($0) }
+            guards.removeAll { Glibc.kill($0, 0) != 0 || isZombie($0) }
             if !guards.isEmpty { usleep(2_000) }
         }
         for pid in guards {
-            kill(-pid, SIGKILL)  // a guard that did not end in time: its group at least
+            Glibc.kill(-pid, SIGKILL)  // a guard that did not end in time: its group at least
         }
         // Whatever still carries the execution's id: escaped daemons, unrecorded children.
         for _ in 0..<20 {
             let marked = processes(carrying: "\(ChildProcess.executionVariable)=\(executionId)")
             if marked.isEmpty { break }
-            for pid in marked where kill(pid, SIGKILL) == 0 { report.killed.append(Int(pid)) }
+            for pid in marked where Glibc.kill(pid, SIGKILL) == 0 { report.killed.append(Int(pid)) }
             usleep(5_000)
         }
         report.killed = Array(Set(report.killed)).sorted()
         return report
+    }
+
+    /// Kills every live process of this user whose environment holds `entry` (`NAME=value`), until
+    /// none is left (a few rounds: one may fork while it is killed); returns how many were killed.
+    @discardableResult
+    public static func kill(carrying entry: String) -> Int {
+        var killed: Set<pid_t> = []
+        for _ in 0..<20 {
+            let marked = processes(carrying: entry)
+            if marked.isEmpty { break }
+            for pid in marked where Glibc.kill(pid, SIGKILL) == 0 { killed.insert(pid) }
+            usleep(2_000)
+        }
+        return killed.count
     }
 
     /// The live processes (not zombies) of this user whose environment holds `entry` (`NAME=value`).

@@ -55,7 +55,9 @@ public enum LimitsReader {
             case .failure(let error): problem = "must be a time: \(error.description)"
             }
         }
-        let off = name.canBeOff ? " (or false for none)" : name == .taskMemory ? #" (or "auto")"# : ""
+        let off =
+            name.canBeOff
+            ? " (or false, none on the command line, for none)" : name == .taskMemory ? #" (or "auto")"# : ""
         return .failure(LimitError("limit \(name.rawValue) \(problem)\(off), got \(shown(value))"))
     }
 

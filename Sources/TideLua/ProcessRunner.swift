@@ -138,6 +138,11 @@ public struct ProcessRunner: Sendable {
     public func run(_ request: ProcessRequest) async throws -> ProcessOutcome {
         var options = PlatformOptions()
         options.processGroupID = 0  // a group of its own, so that it can be killed whole
+        if guardPath != nil {
+            // When the awaiting task is cancelled swift-subprocess tears the child down: SIGTERM
+            // first, on which the guard kills everything below it, then SIGKILL.
+            options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: .seconds(2))]
+        }
         var updates: [Environment.Key: String?] = [:]
         for (name, value) in request.environment {
             guard let key = Environment.Key(rawValue: name) else { continue }
@@ -193,7 +198,7 @@ public struct ProcessRunner: Sendable {
                 let end: @Sendable () -> Void = {
                     if guarded != nil { kill(group, SIGTERM) } else { kill(-group, SIGKILL) }
                 }
-                if guarded != nil { await Self.waitUntilReady(group) }
+                if guarded != nil { try await Self.waitUntilReady(group) }
                 let identity = ChildProcess.Identity(
                     pid: Int(group), processGroup: Int(group), startTime: Self.startTime(of: group),
                     guarded: guarded != nil)
@@ -241,10 +246,16 @@ public struct ProcessRunner: Sendable {
                     end()
                 }
             }
-            if guarded == nil {
-                // The leader is gone; members of its group that closed their output may remain.
-                // (A guard has killed everything before it exited.)
-                kill(-result.processIdentifier.value, SIGKILL)
+            // The leader is gone; members of its group that closed their output may remain (a guard
+            // has killed them, unless it was killed itself). A group id is not given to a new
+            // process while members of the group live, so this reaches only the child's.
+            kill(-result.processIdentifier.value, SIGKILL)
+            if guarded != nil, case .signaled(let signal) = result.terminationStatus, signal == SIGKILL,
+                let attempt = request.environment[ChildProcess.attemptVariable].flatMap({ $0 })
+            {
+                // The guard may have been killed before it could clear (by the command itself, or
+                // from outside): what carries the attempt's id goes now.
+                _ = ChildSweep.kill(carrying: "\(ChildProcess.attemptVariable)=\(attempt)")
             }
             try Task.checkCancellation()
             let (stdout, stderr) = result.closureResult
@@ -286,15 +297,23 @@ extension ProcessRunner {
     static func resolve(_ request: ProcessRequest) throws -> String {
         let command = request.command
         if command.contains("/") {
-            guard access(command, F_OK) == 0 else {
+            // A relative path is relative to the child's working directory.
+            let path =
+                command.hasPrefix("/") || request.workingDirectory == nil
+                ? command : "\(request.workingDirectory ?? ".")/\(command)"
+            var info = stat()
+            guard stat(path, &info) == 0 else {
                 throw ProcessError(
                     code: "PROCESS_NOT_FOUND", message: "there is no program at '\(command)': check the path")
             }
-            guard access(command, X_OK) == 0 else {
+            guard info.st_mode & S_IFMT != S_IFDIR else {
+                throw ProcessError(code: "PROCESS_ERROR", message: "'\(command)' is a directory, not a program")
+            }
+            guard access(path, X_OK) == 0 else {
                 throw ProcessError(
                     code: "PROCESS_ERROR", message: "'\(command)' is not executable: check its permissions (chmod +x)")
             }
-            return command
+            return path
         }
         let path =
             request.environment["PATH"].flatMap { $0 } ?? ProcessInfo.processInfo.environment["PATH"]
@@ -314,9 +333,13 @@ extension ProcessRunner {
     /// Waits until guard `pid` waits for its go (it has blocked `SIGCONT`, and says so by
     /// ignoring `SIGUSR2`: `SigIgn` in `/proc/PID/status`), or is gone; well under a millisecond
     /// once it runs.
-    static func waitUntilReady(_ pid: Int32) async {
+    ///
+    /// - Throws: `CancellationError` if the calling task is cancelled meanwhile.
+    static func waitUntilReady(_ pid: Int32) async throws {
         let bit: UInt64 = 1 << UInt64(SIGUSR2 - 1)
-        for attempt in 0..<2_000 {
+        var attempt = 0
+        while true {
+            attempt += 1
             guard let status = Self.procFile("/proc/\(pid)/status") else { return }
             if status.contains("State:\tZ") { return }
             if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
@@ -325,7 +348,7 @@ extension ProcessRunner {
             {
                 return
             }
-            try? await Task.sleep(for: attempt < 50 ? .microseconds(100) : .milliseconds(1))
+            try await Task.sleep(for: attempt < 50 ? .microseconds(100) : .milliseconds(1))
         }
     }
 

@@ -165,6 +165,44 @@ struct LuaSliceTests {
         #expect(try await runtime.run(source: "return 1", name: .label("after"), in: sandbox) == [.integer(1)])
     }
 
+    @Test func run_manyShortSortsWithAComparator_arePausedBetweenThem_andNeverHitTheHoldTime() async throws {
+        var limits = LuaLimits.default
+        limits.holdTime = .milliseconds(20)
+        let (runtime, sandbox, _) = try await makeRuntime(limits: limits)
+        // Far longer in all than the hold time, but each sort is short: the run is paused between them.
+        let source = """
+            local n = 0
+            for _ = 1, 4000 do
+              local t = {} for i = 1, 50 do t[i] = (i * 7919) % 101 end
+              table.sort(t, function(a, b) return a < b end)
+              n = n + 1
+            end
+            return n
+            """
+        #expect(try await runtime.run(source: source, name: .label("sorts"), in: sandbox) == [.integer(4000)])
+    }
+
+    @Test func run_handedMoreThanItsShareByAHostFunction_failsWithMemoryLimitWhereItCalled() async throws {
+        let runtime = try LuaRuntime()
+        let sandbox = try await runtime.withState { lua in
+            let big = lua.makeAsyncFunction(named: "big") { _ in
+                { [.string(LuaString(String(repeating: "x", count: 6 << 20)))] }
+            }
+            return try lua.makeSandbox(globals: ["big": .function(big)])
+        }
+        // The table has room already: keeping the strings allocates nothing in Lua.
+        let chunk = try await runtime.withState { lua in
+            try lua.load(
+                "local keep = { 0, 0, 0 } for i = 1, 3 do keep[i] = big() end return #keep[3]", name: .label("keep"),
+                in: sandbox)
+        }
+        let error = await #expect(throws: LuaError.self) {
+            try await runtime.run(chunk, budget: LuaRunBudget(time: .seconds(30), memory: 8 << 20))
+        }
+        #expect(error?.code == .memoryLimit)
+        #expect(error?.message.contains("taskMemory") == true, "\(error?.message ?? "")")
+    }
+
     @Test func run_pastItsShare_failsWithMemoryLimit_whileANeighbourWithinItsShareCompletes() async throws {
         var limits = LuaLimits.default
         limits.memory = 96 << 20

@@ -136,6 +136,49 @@ struct ProcessGuardTests {
         }
     }
 
+    @Test func taskTimeout_whileTheChildWaitsOnAGrandchild_leavesNothing() async throws {
+        try await offThePool {
+            let marker = Self.marker()
+            defer { ProcessTable.kill(containing: marker) }
+            let pidFile = try temporaryFolder().appendingPathComponent("child").path
+            // The task's own timeout (not tide.exec's): the attempt is cancelled under the child.
+            let plan = try writePlan(
+                """
+                return { tasks = { { id = "t", timeout = 0.5, run = function()
+                  tide.exec { "sh", "-c", [=[sleep \(marker) & echo $! > "$1"; wait]=], "sh", "\(pidFile)" }
+                end } } }
+                """)
+            let run = try TideProcess.run(["run", plan, "--in-memory", "--json", "--no-recovery", "--no-alerts"])
+            let failures = Self.events(in: run.stdout).filter { $0["type"] == "TASK_FAILED" }
+            #expect(failures.map { $0["data"]?["code"] } == ["TIMEOUT"], "\(run.stdout)")
+            #expect(Self.pid(in: pidFile) != nil, "the grandchild never started")
+            #expect(
+                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
+        }
+    }
+
+    @Test func exec_whenTheChildKillsItsOwnGuard_whatItStartedIsKilledToo() async throws {
+        try await offThePool {
+            let marker = Self.marker()
+            defer { ProcessTable.kill(containing: marker) }
+            let pidFile = try temporaryFolder().appendingPathComponent("child").path
+            let plan = try writePlan(
+                Self.plan(
+                    script: """
+                        setsid sh -c 'echo $$ > "$1"; exec sleep \(marker)' sh "$1" </dev/null >/dev/null 2>&1 &
+                        while [ ! -s "$1" ]; do sleep 0.01; done
+                        kill -9 $PPID
+                        """, argument: pidFile, options: "check = false"))
+            let run = try TideProcess.run(["run", plan, "--in-memory", "--no-recovery", "--no-alerts"])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(Self.pid(in: pidFile) != nil, "the daemon never started")
+            #expect(
+                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
+        }
+    }
+
     // MARK: - tide killed
 
     /// A task that leaves evidence in `folder`: each run of its body takes an exclusive lock (and
