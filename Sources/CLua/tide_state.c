@@ -172,18 +172,25 @@ static const char *tide_kill_message(int reason) {
 ** prelude's resume reads as soon as the coroutine returns (resume_checked) and
 ** passes on by pausing its own caller (pause()), up to the run's coroutine. Where no yield is possible (inside a C
 ** function that called Lua: a table.sort comparator, a string.gsub callback, a
-** metamethod called from C), the run goes on, and past hold_ns more it is stopped.
+** metamethod called from C), the run goes on, and once it has used hold_ns more of
+** its thread's CPU time that way it is stopped.
 ** Returns the kill reason the slice decides, TIDE_KILL_NONE, or -1 for a pause.
 */
 static int tide_slice(lua_State *L, tide_control *ctl, int64_t now) {
     if (now < ctl->slice_end_ns) return TIDE_KILL_NONE;
     if (lua_isyieldable(L)) {  /* again pausable after a callback that was not: pause now */
+        ctl->hold_started_ns = 0;
         if (L == ctl->root) ctl->preempted = 1;
         else ctl->paused_thread = L;
         return -1;
     }
-    ctl->slice_blocked = 1;
-    if (ctl->hold_ns != 0 && now - ctl->slice_end_ns >= ctl->hold_ns) return TIDE_KILL_HELD;
+    /* Held: counted in the thread's CPU time, so that a machine too busy to run the process does
+       not count against the script. */
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    int64_t cpu = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 1;
+    if (ctl->hold_started_ns == 0) ctl->hold_started_ns = cpu;
+    else if (ctl->hold_ns != 0 && cpu - ctl->hold_started_ns >= ctl->hold_ns) return TIDE_KILL_HELD;
     return TIDE_KILL_NONE;
 }
 
@@ -252,10 +259,7 @@ static int tide_resume_checked(lua_State *L) {
 */
 static int tide_pause(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);
-    if (!lua_isyieldable(L)) {
-        ctl->slice_blocked = 1;
-        return 0;
-    }
+    if (!lua_isyieldable(L)) return 0;  /* the hook's hold cap applies meanwhile */
     if (L == ctl->root) ctl->preempted = 1;
     else ctl->paused_thread = L;
     return lua_yield(L, 0);

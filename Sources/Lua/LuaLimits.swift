@@ -50,7 +50,8 @@ public struct LuaLimits: Sendable, Hashable {
     /// How long past the end of its slice a run may go where it cannot be paused (inside a C
     /// function that called Lua: a `table.sort` comparator, a `string.gsub` callback, a metamethod
     /// called from C) before it fails with ``LuaError/Code/scriptTimeout``; `nil` for no cap.
-    /// Default 100 ms. Only runs in slices are held to it.
+    /// Counted in CPU time of the thread that runs it, so that a machine too busy to run the
+    /// process does not count against the script. Default 100 ms. Only runs in slices are held to it.
     public var holdTime: Duration?
 
     /// Creates limits; every argument has the documented default.

@@ -127,7 +127,7 @@ struct RunControl {
         control.pointee.slice_ns = slice
         control.pointee.hold_ns = hold
         control.pointee.slice_end_ns = slice != 0 ? tide_now_ns() + slice : 0
-        control.pointee.slice_blocked = 0
+        control.pointee.hold_started_ns = 0
         control.pointee.preempted = 0
         control.pointee.account = account ?? tide_host_account(control)
         control.pointee.deadline_ns = deadline

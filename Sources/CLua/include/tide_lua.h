@@ -65,7 +65,8 @@ typedef struct tide_control {
     int preempted;            /* set when the run's own coroutine was paused for the slice's end */
     lua_State *paused_thread; /* a coroutine of the script's just paused for the slice's end, read
                                  by its resumer (resume_checked) as soon as the resume returns */
-    int slice_blocked;        /* the running slice could not be paused: only the hold cap applies now */
+    int64_t hold_started_ns;  /* thread CPU time when the run was first found past its slice where it
+                                 could not be paused; 0 while it is not held */
 
     /* memory accounts: every block carries the account that owns it */
     tide_account *account;    /* what allocations are charged to now */

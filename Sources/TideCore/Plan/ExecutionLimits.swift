@@ -52,7 +52,8 @@ public struct ExecutionLimits: Sendable, Hashable, Codable {
     public var slice: Duration?
     /// How long past the end of its slice a body may run where it cannot be paused (a `table.sort`
     /// comparator, a `string.gsub` callback, a metamethod called from C) before it fails with
-    /// `SCRIPT_TIMEOUT`; `nil` for no cap. Default 100 ms.
+    /// `SCRIPT_TIMEOUT`; `nil` for no cap. Counted in CPU time (a busy machine does not count).
+    /// Default 100 ms.
     public var holdTime: Duration?
     /// Each task attempt's share of ``memory``: the attempt that allocates past it fails with
     /// `MEMORY_LIMIT`, not a neighbour. `nil` for the default: ``memory`` divided by the plan's
