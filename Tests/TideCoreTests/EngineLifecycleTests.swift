@@ -208,12 +208,15 @@ struct EngineLifecycleTests {
         let clock = ManualClock()
         let engine = makeEngine(clock: clock)
         let gate = Gate()
+        let seen = Counter()
         let plan = ExecutionPlan(
             id: "stubborn",
             tasks: [
-                // Ignores its cancellation until the test opens the gate, as a body holding a
-                // shared Lua state would.
+                // Notices its cancellation (the timeout), then goes on until the test opens the
+                // gate, as a body holding a shared Lua state would.
                 PlanTask(id: "stubborn", timeout: .seconds(2)) { _ in
+                    while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
+                    _ = await seen.increment("cancelled")
                     await gate.wait()
                     return .null
                 }
@@ -221,6 +224,11 @@ struct EngineLifecycleTests {
         let id = try await engine.start(plan)
         try await clock.waitForSleepers(count: 1)  // the timeout timer
         clock.advance(by: .seconds(2))
+        // The timer's task runs when the machine lets it: poll (no time bound is asserted).
+        for _ in 0..<60_000 where await seen.values["cancelled"] != 1 {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(await seen.values["cancelled"] == 1, "the timeout never cancelled the body")
         clock.advance(by: .seconds(7))  // the body is still not done when the engine time moves on
         await gate.open()
         let result = try await engine.result(of: id)
