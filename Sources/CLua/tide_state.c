@@ -41,10 +41,10 @@ tide_control *tide_getcontrol(lua_State *L) {
 ** frees the block.
 ** =======================================================
 */
-typedef union tide_block {
-    tide_account *owner;
-    max_align_t align;  /* keeps what follows the header aligned as malloc's blocks are */
+typedef struct tide_block {
+    tide_account *owner;  /* 8 bytes: what follows stays aligned as Lua needs (LUAI_MAXALIGN, 8) */
 } tide_block;
+_Static_assert(sizeof(tide_block) == 8, "a block header is one pointer");
 
 #define TIDE_HEADER sizeof(tide_block)
 
