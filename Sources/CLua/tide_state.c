@@ -48,9 +48,19 @@ _Static_assert(sizeof(tide_block) == 8, "a block header is one pointer");
 
 #define TIDE_HEADER sizeof(tide_block)
 
-static void tide_credit(tide_account *account, size_t bytes) {
+/* An account that owns nothing goes back to the state's pool (or is freed, if abandoned). */
+static void tide_release_account(tide_control *ctl, tide_account *account) {
+    if (ctl == NULL) {
+        free(account);
+        return;
+    }
+    account->next = ctl->free_accounts;
+    ctl->free_accounts = account;
+}
+
+static void tide_credit(tide_control *ctl, tide_account *account, size_t bytes) {
     account->used -= bytes;
-    if (account->retired && account->used == 0) free(account);
+    if (account->retired && account->used == 0) tide_release_account(account->retired > 1 ? NULL : ctl, account);
 }
 
 static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -59,7 +69,7 @@ static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     tide_block *block = ptr ? (tide_block *)ptr - 1 : NULL;
     if (nsize == 0) {
         if (block != NULL) {
-            tide_credit(block->owner, old);
+            tide_credit(ctl, block->owner, old);
             free(block);
         }
         ctl->mem_used -= old;
@@ -83,7 +93,7 @@ static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (grown == NULL) return NULL;
     if (previous != NULL) {
         if (previous == payer) payer->used -= old;
-        else tide_credit(previous, old);
+        else tide_credit(ctl, previous, old);
     }
     grown->owner = payer;
     payer->used += nsize;
@@ -92,14 +102,26 @@ static void *tide_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return grown + 1;
 }
 
-tide_account *tide_account_new(size_t limit) {
-    tide_account *account = (tide_account *)calloc(1, sizeof(tide_account));
-    if (account != NULL) account->limit = limit;
+tide_account *tide_account_new(tide_control *ctl, size_t limit) {
+    tide_account *account = ctl->free_accounts;
+    if (account != NULL) {
+        ctl->free_accounts = account->next;
+        memset(account, 0, sizeof *account);
+    } else {
+        account = (tide_account *)calloc(1, sizeof(tide_account));
+        if (account == NULL) return NULL;
+    }
+    account->limit = limit;
     return account;
 }
 
-void tide_account_retire(tide_account *account) {
+void tide_account_retire(tide_control *ctl, tide_account *account) {
     account->retired = 1;
+    if (account->used == 0) tide_release_account(ctl, account);
+}
+
+void tide_account_abandon(tide_account *account) {
+    account->retired = 2;  /* freed, not pooled, once it owns nothing: its state may be gone */
     if (account->used == 0) free(account);
 }
 /* }====================================================== */
@@ -141,6 +163,11 @@ void tide_closestate(lua_State *L) {
     ctl->cancel_flag = NULL;
     ctl->kill_reason = TIDE_KILL_NONE;
     lua_close(L);
+    while (ctl->free_accounts != NULL) {
+        tide_account *next = ctl->free_accounts->next;
+        free(ctl->free_accounts);
+        ctl->free_accounts = next;
+    }
     free(ctl);
 }
 

@@ -33,7 +33,7 @@ final class LuaRun {
 
     init(
         thread: OpaquePointer, slot: Int32, budget: LuaRunBudget, argumentCount: Int32, context: (any Sendable)?,
-        results: LuaValueBound?
+        results: LuaValueBound?, control: UnsafeMutablePointer<tide_control>
     ) {
         self.thread = thread
         self.context = context
@@ -42,14 +42,14 @@ final class LuaRun {
         self.budget = budget
         self.argumentCount = argumentCount
         self.cancelFlag = LuaCancelFlag()
-        guard let account = tide_account_new(budget.memory.map { max(1, $0) } ?? 0) else {
+        guard let account = tide_account_new(control, budget.memory.map { max(1, $0) } ?? 0) else {
             fatalError("out of memory allocating a memory account")
         }
         self.account = account
     }
 
     deinit {
-        if !isFinished { tide_account_retire(account) }
+        if !isFinished { tide_account_abandon(account) }
     }
 }
 

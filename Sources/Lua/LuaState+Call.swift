@@ -65,8 +65,13 @@ struct RunControl {
     /// The slice a resume may run before it is paused, and the hold cap past its end; 0 for none.
     var slice: Int64 = 0
     var hold: Int64 = 0
+    /// When the slice ends (0 for none).
+    var sliceEnd: Int64 = 0
     /// The account allocations are charged to (`nil`: the state's host account).
     var account: UnsafeMutablePointer<tide_account>?
+    /// When these fields were made for a run (`tide_now_ns`), or 0: one clock read serves the
+    /// deadline, the slice and the run's time.
+    var armedAt: Int64 = 0
 
     init(_ control: tide_control) {
         deadline = control.deadline_ns
@@ -77,6 +82,7 @@ struct RunControl {
         killReason = control.kill_reason
         slice = control.slice_ns
         hold = control.hold_ns
+        sliceEnd = control.slice_end_ns
         account = control.account
     }
 
@@ -84,14 +90,18 @@ struct RunControl {
         budget: LuaRunBudget, used: LuaRunUsage, root: OpaquePointer, cancelFlag: UnsafeMutableRawPointer?,
         slices: LuaLimits?, account: UnsafeMutablePointer<tide_account>?
     ) {
-        if let slices, let slice = slices.slice {
-            self.slice = max(1, slice.nanoseconds)
-            hold = slices.holdTime.map { max(1, $0.nanoseconds) } ?? 0
+        let slice = slices?.slice.map { max(1, $0.nanoseconds) } ?? 0
+        let now = slice != 0 || budget.time != nil ? tide_now_ns() : 0
+        if slice != 0 {
+            self.slice = slice
+            sliceEnd = now + slice
+            hold = slices?.holdTime.map { max(1, $0.nanoseconds) } ?? 0
         }
+        armedAt = now
         self.account = account
         if let time = budget.time {
             let remaining = max(0, time.nanoseconds - used.nanoseconds)
-            deadline = tide_now_ns() + max(1, remaining)
+            deadline = now + max(1, remaining)
         } else {
             deadline = 0
         }
@@ -122,11 +132,11 @@ struct RunControl {
         RunControl(budget: .unlimited, used: LuaRunUsage(), root: main, cancelFlag: nil, slices: nil, account: nil)
     }
 
-    /// These fields, and a slice that starts now when ``slice`` is set.
+    /// Puts these fields in force.
     func apply(to control: UnsafeMutablePointer<tide_control>) {
         control.pointee.slice_ns = slice
         control.pointee.hold_ns = hold
-        control.pointee.slice_end_ns = slice != 0 ? tide_now_ns() + slice : 0
+        control.pointee.slice_end_ns = sliceEnd
         control.pointee.hold_started_ns = 0
         control.pointee.preempted = 0
         control.pointee.account = account ?? tide_host_account(control)

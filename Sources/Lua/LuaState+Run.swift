@@ -20,7 +20,7 @@ extension LuaState {
         let slot = luaL_ref(L, registryIndex)
         let run = LuaRun(
             thread: thread, slot: slot, budget: budget, argumentCount: Int32(arguments.count), context: context,
-            results: results)
+            results: results, control: control)
         do throws(LuaError) {
             guard lua_checkstack(thread, Int32(clamping: arguments.count + 1)) != 0 else {
                 throw LuaError(.invalidValue, "too many arguments (\(arguments.count)) for one run")
@@ -48,10 +48,10 @@ extension LuaState {
         }
         // Armed first: what is pushed for the run (a host function's results, a process's output)
         // is charged to its share.
-        RunControl.armed(
+        let armed = RunControl.armed(
             run.budget, used: run.usage, root: co, cancelFlag: run.cancelFlag.pointer, slices: limits,
-            account: run.account
-        ).apply(to: control)
+            account: run.account)
+        armed.apply(to: control)
         var argumentCount: Int32
         switch input {
         case .start:
@@ -95,7 +95,7 @@ extension LuaState {
         let instructionsBefore = control.pointee.instructions_left
         let refusals = control.pointee.mem_refusals
         let shareRefusals = run.account.pointee.refusals
-        let start = tide_now_ns()
+        let start = armed.armedAt != 0 ? armed.armedAt : tide_now_ns()
         activeRun = run
         var resultCount: Int32 = 0
         let status = tide_resume(co, L, argumentCount, &resultCount)
@@ -195,6 +195,6 @@ extension LuaState {
         run.isFinished = true
         run.pending = nil
         luaL_unref(L, registryIndex, run.slot)
-        tide_account_retire(run.account)
+        tide_account_retire(control, run.account)
     }
 }

@@ -32,6 +32,7 @@ typedef struct tide_account {
     size_t limit;             /* 0 = no share of its own */
     unsigned long refusals;   /* allocations refused because of limit */
     int retired;              /* its run has ended: freed once used drops to 0 */
+    struct tide_account *next; /* in the state's pool of free accounts */
 } tide_account;
 
 /*
@@ -71,6 +72,7 @@ typedef struct tide_control {
     /* memory accounts: every block carries the account that owns it */
     tide_account *account;    /* what allocations are charged to now */
     tide_account host_account; /* allocations outside runs */
+    tide_account *free_accounts; /* accounts that own nothing, kept for the next runs */
 
     /* host yields */
     int host_yield;           /* set by the trampoline when a host function suspends the run */
@@ -95,8 +97,9 @@ void tide_closestate(lua_State *L);       /* lua_close, then frees the control b
 tide_control *tide_getcontrol(lua_State *L);
 int tide_setup(lua_State *L);             /* opens the safe libraries and installs guards; a status */
 void tide_arm_hook(lua_State *L);         /* (re)arms the count hook of one thread */
-tide_account *tide_account_new(size_t limit);  /* NULL if out of memory */
-void tide_account_retire(tide_account *account); /* its run has ended; freed once it owns nothing */
+tide_account *tide_account_new(tide_control *ctl, size_t limit);  /* from the pool; NULL if out of memory */
+void tide_account_retire(tide_control *ctl, tide_account *account); /* its run ended; pooled once it owns nothing */
+void tide_account_abandon(tide_account *account); /* as retire, without the pool (no state at hand) */
 void tide_push_preempt_functions(lua_State *L);  /* [-0, +3, m] resume_checked, pause, the pause marker */
 int64_t tide_now_ns(void);                /* CLOCK_MONOTONIC in nanoseconds */
 
