@@ -185,7 +185,7 @@ struct CrashTests {
                   tasks[i] = { id = "t" .. i, run = function()
                     tide.exec { "sh", "-c", EVIDENCE }
                     if tide.exec { "test", "-e", "\(marker)" }.code ~= 0 then error("not yet") end
-                    tide.sleep("300ms")
+                    tide.sleep("2s")  -- long enough for every racer to reach the claim on a loaded machine
                   end }
                 end
                 return { failurePolicy = "continue", tasks = tasks }
