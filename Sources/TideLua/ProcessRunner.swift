@@ -269,6 +269,14 @@ public struct ProcessRunner: Sendable {
                 outcome.signal = Int(signal)
                 outcome.code = 128 + Int(signal)
             }
+            if guarded != nil, outcome.code == 126 || outcome.code == 127,
+                let why = Self.guardCouldNotRun(stderr: outcome.stderr)
+            {
+                // The guard could not exec the program (a script whose #! interpreter is missing).
+                throw ProcessError(
+                    code: outcome.code == 127 ? "PROCESS_NOT_FOUND" : "PROCESS_ERROR",
+                    message: "cannot run '\(request.command)': \(why) (for a script, check its #! line)")
+            }
             return outcome
         } catch let error as SubprocessError {
             if error.code == .executableNotFound {
@@ -328,6 +336,14 @@ extension ProcessRunner {
         throw ProcessError(
             code: "PROCESS_NOT_FOUND",
             message: "no program '\(command)' was found in PATH; give its full path or install it")
+    }
+
+    /// Why the guard could not run the program, from what it wrote on standard error
+    /// (`tide-guard: cannot run '…': reason`), or `nil` if it ran it.
+    static func guardCouldNotRun(stderr: [UInt8]) -> String? {
+        let text = String(decoding: stderr.prefix(4096), as: UTF8.self)
+        guard text.hasPrefix("tide-guard: cannot run '"), let close = text.range(of: "': ") else { return nil }
+        return String(text[close.upperBound...].prefix { $0 != "\n" })
     }
 
     /// Waits until guard `pid` waits for its go (it has blocked `SIGCONT`, and says so by

@@ -94,6 +94,22 @@ struct ExecTests {
         #expect(result.error?.message.contains("exited with code 4: bad") == true)
     }
 
+    @Test func exec_ofADirectoryOrAScriptWithoutItsInterpreter_raisesAClearError() async throws {
+        let folder = try temporaryFolder()
+        let script = folder.appendingPathComponent("orphan.sh")
+        try "#!/no/such/interpreter\necho hi\n".write(to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o755)
+        let directory = try await run(#"tide.exec { "\#(folder.path)" }"#)
+        #expect(directory.error?.code == "PROCESS_ERROR")
+        #expect(directory.error?.message.contains("is a directory") == true, "\(directory.error?.message ?? "")")
+        let orphan = try await run(#"tide.exec { "\#(script.path)" }"#)
+        #expect(orphan.error?.code == "PROCESS_NOT_FOUND")
+        #expect(orphan.error?.message.contains("#! line") == true, "\(orphan.error?.message ?? "")")
+        // A relative path is relative to cwd.
+        let relative = try await run(#"return tide.exec { "./orphan.sh", cwd = "\#(folder.path)" }.code"#)
+        #expect(relative.error?.code == "PROCESS_NOT_FOUND", "\(String(describing: relative.error))")
+    }
+
     @Test func exec_whenProgramDoesNotExist_raisesProcessNotFound() async throws {
         let result = try await run(#"tide.exec { "no-such-program-tide" }"#)
         #expect(result.error?.code == "PROCESS_NOT_FOUND")
