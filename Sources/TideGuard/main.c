@@ -27,6 +27,15 @@
 ** Written in C, not Swift: it runs between fork and exec of every tide.exec child and must start
 ** in well under a millisecond, with no runtime to load. It uses only libc and the kernel's procfs.
 */
+#ifndef __linux__
+/* The guard needs Linux (PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, /proc); elsewhere tide runs
+   children without it. */
+#include <stdio.h>
+int main(void) {
+    fprintf(stderr, "tide-guard: needs Linux; tide runs children without it on this system\n");
+    return 125;
+}
+#else
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -208,3 +217,4 @@ int main(int argc, char **argv) {
         }
     }
 }
+#endif

@@ -124,11 +124,16 @@ public struct ProcessRunner: Sendable {
     }
 
     /// `$TIDE_GUARD` if set (empty: none), else `tide-guard` beside the running program, if it is there.
+    /// Always `nil` off Linux, where the guard cannot work.
     public static let defaultGuardPath: String? = {
-        if let given = ProcessInfo.processInfo.environment["TIDE_GUARD"] { return given.isEmpty ? nil : given }
-        let program = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let beside = program.deletingLastPathComponent().appendingPathComponent("tide-guard").path
-        return access(beside, X_OK) == 0 ? beside : nil
+        #if os(Linux)
+            if let given = ProcessInfo.processInfo.environment["TIDE_GUARD"] { return given.isEmpty ? nil : given }
+            let program = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let beside = program.deletingLastPathComponent().appendingPathComponent("tide-guard").path
+            return access(beside, X_OK) == 0 ? beside : nil
+        #else
+            return nil
+        #endif
     }()
 
     /// Runs a process to completion.
