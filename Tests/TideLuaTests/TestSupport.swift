@@ -64,11 +64,21 @@ extension ExecutionResult {
 
 /// Runs `body` on a thread of its own and waits for it without holding a thread of the
 /// concurrency pool: tests that block for long (waiting on child processes) would otherwise starve
-/// the pool's few threads, and with them every async test running beside them.
+/// the pool's few threads, and with them every async test running beside them. The body runs in
+/// the calling task (on ``ThreadPerJobExecutor``), so an `#expect` inside it is reported against
+/// the test that made it.
 func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
+    try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try body() }
+}
+
+/// A task executor that runs each job on a new thread: work that blocks its thread holds none of
+/// the concurrency pool's.
+final class ThreadPerJobExecutor: TaskExecutor {
+    static let shared = ThreadPerJobExecutor()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        Thread.detachNewThread { job.runSynchronously(on: executor) }
     }
 }
