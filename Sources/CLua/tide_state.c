@@ -191,33 +191,44 @@ static const char *tide_kill_message(int reason) {
     }
 }
 
+/* The thread's CPU time, for the hold cap: a machine too busy to run the process does not count. */
+static int64_t tide_thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 1;
+}
+
+/* Whether the run has been held (unpausable past its slice) for hold_ns of CPU time. */
+static int tide_held_too_long(tide_control *ctl) {
+    int64_t cpu = tide_thread_cpu_ns();
+    if (ctl->hold_started_ns == 0) ctl->hold_started_ns = cpu;
+    return ctl->hold_ns != 0 && cpu - ctl->hold_started_ns >= ctl->hold_ns;
+}
+
 /*
 ** The end of a slice: a run that has used its slice is paused by a yield of the
 ** coroutine running now, so that the other runs of the state get a turn. The run's
 ** own coroutine says so in ctl->preempted, which the host sees when the resume
 ** returns; a coroutine the script created is named in ctl->paused_thread, which the
 ** prelude's resume reads as soon as the coroutine returns (resume_checked) and
-** passes on by pausing its own caller (pause()), up to the run's coroutine. Where no yield is possible (inside a C
-** function that called Lua: a table.sort comparator, a string.gsub callback, a
-** metamethod called from C), the run goes on, and once it has used hold_ns more of
-** its thread's CPU time that way it is stopped.
+** passes on by pausing its own caller (pause()), up to the run's coroutine.
+** Where no yield is possible (inside a C function that called Lua: a table.sort
+** comparator, a string.gsub callback, a metamethod called from C), the run goes on,
+** and once it has used hold_ns more of its thread's CPU time that way it is
+** stopped. A coroutine resumed from such a callback can yield, but its resumer
+** cannot pass the pause on (pause_refused): its pauses count as held time too.
 ** Returns the kill reason the slice decides, TIDE_KILL_NONE, or -1 for a pause.
 */
 static int tide_slice(lua_State *L, tide_control *ctl, int64_t now) {
     if (now < ctl->slice_end_ns) return TIDE_KILL_NONE;
-    if (lua_isyieldable(L)) {  /* again pausable after a callback that was not: pause now */
-        ctl->hold_started_ns = 0;
+    if (lua_isyieldable(L)) {
+        if (L == ctl->root || !ctl->pause_refused) ctl->hold_started_ns = 0;  /* pausable again */
+        else if (tide_held_too_long(ctl)) return TIDE_KILL_HELD;
         if (L == ctl->root) ctl->preempted = 1;
         else ctl->paused_thread = L;
         return -1;
     }
-    /* Held: counted in the thread's CPU time, so that a machine too busy to run the process does
-       not count against the script. */
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    int64_t cpu = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + 1;
-    if (ctl->hold_started_ns == 0) ctl->hold_started_ns = cpu;
-    else if (ctl->hold_ns != 0 && cpu - ctl->hold_started_ns >= ctl->hold_ns) return TIDE_KILL_HELD;
+    if (tide_held_too_long(ctl)) return TIDE_KILL_HELD;
     return TIDE_KILL_NONE;
 }
 
@@ -286,7 +297,11 @@ static int tide_resume_checked(lua_State *L) {
 */
 static int tide_pause(lua_State *L) {
     tide_control *ctl = tide_getcontrol(L);
-    if (!lua_isyieldable(L)) return 0;  /* the hook's hold cap applies meanwhile */
+    if (!lua_isyieldable(L)) {
+        ctl->pause_refused = 1;  /* the hook's hold cap applies meanwhile */
+        return 0;
+    }
+    ctl->pause_refused = 0;
     if (L == ctl->root) ctl->preempted = 1;
     else ctl->paused_thread = L;
     return lua_yield(L, 0);

@@ -138,6 +138,7 @@ struct RunControl {
         control.pointee.hold_ns = hold
         control.pointee.slice_end_ns = sliceEnd
         control.pointee.hold_started_ns = 0
+        control.pointee.pause_refused = 0
         control.pointee.preempted = 0
         control.pointee.account = account ?? tide_host_account(control)
         control.pointee.deadline_ns = deadline

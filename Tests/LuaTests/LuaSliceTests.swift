@@ -165,6 +165,26 @@ struct LuaSliceTests {
         #expect(try await runtime.run(source: "return 1", name: .label("after"), in: sandbox) == [.integer(1)])
     }
 
+    @Test func run_loopInACoroutineResumedFromAComparator_isStoppedByTheHoldTime() async throws {
+        var limits = LuaLimits.default
+        limits.holdTime = .milliseconds(30)
+        let (runtime, sandbox, _) = try await makeRuntime(limits: limits)
+        // The coroutine can yield, but the comparator that resumes it cannot pass a pause on.
+        let source = """
+            local t = { 3, 1, 2 }
+            table.sort(t, function(a, b)
+              local loop = coroutine.wrap(function() while true do end end)
+              loop()
+              return a < b
+            end)
+            """
+        let error = await #expect(throws: LuaError.self) {
+            try await runtime.run(source: source, name: .label("nested"), in: sandbox)
+        }
+        #expect(error?.code == .scriptTimeout)
+        #expect(error?.message.contains("could not be paused") == true, "\(error?.message ?? "")")
+    }
+
     @Test func run_manyShortSortsWithAComparator_arePausedBetweenThem_andNeverHitTheHoldTime() async throws {
         var limits = LuaLimits.default
         limits.holdTime = .milliseconds(20)

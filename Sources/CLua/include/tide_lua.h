@@ -68,6 +68,7 @@ typedef struct tide_control {
                                  by its resumer (resume_checked) as soon as the resume returns */
     int64_t hold_started_ns;  /* thread CPU time when the run was first found past its slice where it
                                  could not be paused; 0 while it is not held */
+    int pause_refused;        /* pause() could not pass a pause on (its caller is inside a C call) */
 
     /* memory accounts: every block carries the account that owns it */
     tide_account *account;    /* what allocations are charged to now */
