@@ -10,7 +10,8 @@ import Testing
 /// first when the floods and bombs run at once.
 ///
 /// A case may return `{ run = body, timeout = seconds }` instead of the body alone. Cases that start
-/// processes name them `sleep 4242.4242`: after every run, no process with that command line
+/// processes name their `sleep`s with the run's marker (`sleep ctx.vars.marker`, a number no other
+/// run uses, so that runs side by side do not see each other's): after every run, no process with it
 /// may be left.
 ///
 /// Every hostile task is `optional`, and the runs use a recovery folder holding only a strategy
@@ -77,7 +78,7 @@ struct HostilePlanTests {
         for index in 1...2 { #expect(run.outcomes["normal-\(index)"]?.code == "OK") }
         #expect(run.hasResultLine, "tide printed no final result line:\n\(run.output.suffix(2000))")
         #expect(run.outputBytes < 1 << 20, "\(hostile.name) made tide print \(run.outputBytes) bytes")
-        #expect(try await Self.leftBehind().isEmpty, "\(hostile.name) left processes behind")
+        #expect(Self.leftBehind(run.marker).isEmpty, "\(hostile.name) left processes behind")
     }
 
     @Test func run_everyHostileBodyAtOnce_eachEndsWithItsCode_andTheHostStaysSmall() async throws {
@@ -99,18 +100,14 @@ struct HostilePlanTests {
         #expect(run.outputBytes < 1 << 20, "tide printed \(run.outputBytes) bytes")
         let peak = try #require(run.peakKilobytes, "no peak memory was measured")
         #expect(peak < 512 * 1024, "tide grew to \(peak / 1024) MiB")
-        #expect(try await Self.leftBehind().isEmpty, "processes were left behind")
+        #expect(Self.leftBehind(run.marker).isEmpty, "processes were left behind")
     }
 
-    /// The processes a case started (`sleep 4242.4242`) still alive a few seconds after the run
-    /// ended (the guard kills them at once; the wait only absorbs a slow machine). Killed if any.
-    static func leftBehind() async throws -> [Int32] {
-        var left: [Int32] = []
-        for _ in 0..<50 {
-            left = processes(withCommandLineContaining: "sleep\u{0}4242.4242")
-            if left.isEmpty { return [] }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+    /// The processes a run's cases started (`sleep MARKER`) still alive once the run ended; killed
+    /// if any. No wait is needed: each guard has killed and reaped what its command started before
+    /// it exited, and `tide` waits for its guards.
+    static func leftBehind(_ marker: String) -> [Int32] {
+        let left = processes(withCommandLineContaining: "sleep\u{0}\(marker)")
         for pid in left { kill(pid, SIGKILL) }
         return left
     }
@@ -143,11 +140,14 @@ struct HostilePlanTests {
         var outputBytes: Int
         var hasResultLine: Bool
         var peakKilobytes: Int?
+        /// The `sleep` argument of the processes the run's cases started.
+        var marker: String
     }
 
     /// Runs the cases `names` in one execution beside `normalTasks` normal tasks, each hostile one
     /// followed by a task that depends on it, under GNU time (for the peak memory).
     static func run(_ names: [String], normalTasks: Int) throws -> Run {
+        let marker = "4242.\(Int.random(in: 100_000_000...999_999_999))"
         let work = try temporaryFolder()
         try FileManager.default.copyItem(
             at: folder.appendingPathComponent("cases"), to: work.appendingPathComponent("cases"))
@@ -173,7 +173,8 @@ struct HostilePlanTests {
                 return { i = i }
               end }
             end
-            return { id = "hostile", concurrency = 64, failurePolicy = "continue", limits = \(limits), tasks = tasks }
+            return { id = "hostile", concurrency = 64, failurePolicy = "continue", limits = \(limits), tasks = tasks,
+              variables = { marker = "\(marker)" } }
             """
         let planFile = work.appendingPathComponent("hostile.lua")
         try plan.write(to: planFile, atomically: true, encoding: .utf8)
@@ -185,7 +186,7 @@ struct HostilePlanTests {
             ], executable: URL(fileURLWithPath: "/usr/bin/time"))
         var run = Run(
             output: outcome.stdout + outcome.stderr, outputBytes: outcome.stdout.utf8.count + outcome.stderr.utf8.count,
-            hasResultLine: false)
+            hasResultLine: false, marker: marker)
         run.peakKilobytes =
             (try? String(contentsOf: timeFile, encoding: .utf8))?
             .split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.last

@@ -52,20 +52,31 @@ final class Lifeline: @unchecked Sendable {
         await waiting { self.ended }
     }
 
+    /// The first line the child wrote, waiting on the calling thread (for code already off the
+    /// concurrency pool, such as an ``offThePool`` body); `nil` if the pipe ended first or 30 s passed.
+    func firstLineBlocking() -> String? {
+        guard holds({ self.lines.first != nil || self.ended }) else { return nil }
+        condition.lock()
+        defer { condition.unlock() }
+        return lines.first
+    }
+
     /// Waits off the concurrency pool for `condition` to hold, on a thread of its own: a wait on
     /// a dispatch worker would hold one of the few threads the concurrency pool and dispatch
     /// sources share, and starve the very work it waits for.
     private func waiting(_ test: @escaping @Sendable () -> Bool) async -> Bool {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { [self] in
-                let deadline = Date().addingTimeInterval(30)
-                condition.lock()
-                var holds = test()
-                while !holds && condition.wait(until: deadline) { holds = test() }
-                holds = test()
-                condition.unlock()
-                continuation.resume(returning: holds)
-            }
+            Thread.detachNewThread { [self] in continuation.resume(returning: holds(test)) }
         }
+    }
+
+    /// Waits on the calling thread until `test` holds (checked with `condition` held) or 30 s passed.
+    private func holds(_ test: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        condition.lock()
+        defer { condition.unlock() }
+        var holds = test()
+        while !holds && condition.wait(until: deadline) { holds = test() }
+        return test()
     }
 }

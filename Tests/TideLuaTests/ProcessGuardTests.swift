@@ -67,7 +67,7 @@ struct ProcessGuardTests {
             #expect(run.status == 0, "\(run.stderr)")
             let daemon = try #require(Self.pid(in: pidFile), "the daemon never started")
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker))) (daemon \(daemon))")
         }
     }
@@ -108,7 +108,7 @@ struct ProcessGuardTests {
             #expect(run.status == 0, "\(run.stderr)")
             let orphan = try #require(Self.pid(in: pidFile), "the orphan never started")
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker))) (orphan \(orphan))")
         }
     }
@@ -131,7 +131,7 @@ struct ProcessGuardTests {
             #expect(failures.map { $0["data"]?["code"] } == ["PROCESS_TIMEOUT"], "\(run.stdout)")
             #expect(Self.pid(in: pidFile) != nil, "the child never started")
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
         }
     }
@@ -153,7 +153,7 @@ struct ProcessGuardTests {
             #expect(failures.map { $0["data"]?["code"] } == ["TIMEOUT"], "\(run.stdout)")
             #expect(Self.pid(in: pidFile) != nil, "the grandchild never started")
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
         }
     }
@@ -174,7 +174,7 @@ struct ProcessGuardTests {
             #expect(run.status == 0, "\(run.stderr)")
             #expect(Self.pid(in: pidFile) != nil, "the daemon never started")
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
         }
     }
@@ -184,15 +184,19 @@ struct ProcessGuardTests {
     /// A task that leaves evidence in `folder`: each run of its body takes an exclusive lock (and
     /// writes `overlap` if another run still holds it), writes `start ATTEMPT`, starts a daemon in
     /// a session of its own (which holds the lock too), waits for the file `go`, and writes
-    /// `end ATTEMPT`.
-    static func lockingPlan(folder: String, marker: String) -> String {
+    /// `end ATTEMPT`. Once the daemon runs, the body writes its pid on `up` (a ``Lifeline``,
+    /// opened read-write so that a later run's body never blocks on it).
+    static func lockingPlan(folder: String, marker: String, up: String) -> String {
         """
         local SCRIPT = [=[
+        exec 4<>"\(up)"
         exec 9>>"$1/lock"
         if ! flock -n 9; then echo "overlap $TIDE_ATTEMPT_ID" >> "$1/evidence"; fi
         echo "start $TIDE_ATTEMPT_ID" >> "$1/evidence"
-        setsid sh -c 'exec sleep \(marker)' </dev/null >/dev/null 2>&1 &
+        setsid sh -c 'exec sleep \(marker)' </dev/null >/dev/null 2>&1 4>&- &
         echo $! > "$1/daemon"
+        echo $! >&4
+        exec 4>&-
         while [ ! -e "$1/go" ]; do sleep 0.02; done
         echo "end $TIDE_ATTEMPT_ID" >> "$1/evidence"
         ]=]
@@ -208,12 +212,15 @@ struct ProcessGuardTests {
         let folder: String
         let database: String
         let plan: String
+        /// Where the first run's body says its daemon runs.
+        let up: Lifeline
 
         init() throws {
             folder = try temporaryFolder().path
             database = folder + "/tide.db"
             plan = folder + "/guarded.lua"
-            try ProcessGuardTests.lockingPlan(folder: folder, marker: marker)
+            up = try Lifeline()
+            try ProcessGuardTests.lockingPlan(folder: folder, marker: marker, up: up.path)
                 .write(toFile: plan, atomically: true, encoding: .utf8)
         }
 
@@ -238,10 +245,8 @@ struct ProcessGuardTests {
             let line = String(running.output.stdout.prefix { $0 != "\n" })
             let first = try? JSONDecoder().decode([String: JSONValue].self, from: Data(line.utf8))
             let id = first?["execution"]?["executionId"]?.stringValue
-            let up = ProcessTable.waitUntil(within: 30) {
-                daemon.map { ProcessTable.processes(containing: marker).contains($0) } ?? false
-            }
-            guard up, id != nil else {
+            let daemon = up.firstLineBlocking().flatMap { pid_t($0) }
+            guard let daemon, ProcessTable.processes(containing: marker).contains(daemon), id != nil else {
                 Issue.record("the body's daemon never ran: \(running.output.stdout)\n\(running.output.stderr)")
                 return (running, nil)
             }
@@ -280,7 +285,7 @@ struct ProcessGuardTests {
             #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL, "\(killed.stderr)")
             let marker = workspace.marker
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running after tide died: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
 
             let resumed = try workspace.resume(id)
@@ -288,7 +293,7 @@ struct ProcessGuardTests {
             #expect(Self.completed(in: resumed.stdout) == ["work"], "\(resumed.stdout)")
             try workspace.checkEvidence()
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running after the resume: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
         }
     }
@@ -312,14 +317,11 @@ struct ProcessGuardTests {
             // while tide still lives (stopping the guard instead would not do: once tide is dead,
             // the guard's group is orphaned, and the kernel wakes its stopped members with SIGCONT).
             kill(running.pid, SIGSTOP)
-            #expect(ProcessTable.waitUntil { ProcessTable.stat(of: running.pid)?.state == "T" }, "tide did not stop")
+            #expect(ProcessTable.waitUntilStopped(running.pid), "tide did not stop")
             kill(guardPid, SIGKILL)
             let marker = workspace.marker
             // The command dies with its guard; the daemon, in a session of its own, lives on.
-            _ = ProcessTable.waitUntil {
-                let left = ProcessTable.processes(containing: marker)
-                return left == [daemon] || !left.contains(daemon)
-            }
+            #expect(ProcessTable.waitForExit(of: command, within: 10), "the command outlived its guard")
             kill(running.pid, SIGKILL)
             let killed = try running.wait()
             #expect(killed.status == SIGKILL || killed.status == 128 + SIGKILL, "\(killed.stderr)")
@@ -337,7 +339,7 @@ struct ProcessGuardTests {
                 "the old daemon \(daemon) outlived the resume")
             try workspace.checkEvidence()
             #expect(
-                ProcessTable.waitUntil { ProcessTable.processes(containing: marker).isEmpty },
+                ProcessTable.waitUntilGone(containing: marker),
                 "left running after the resume: \(ProcessTable.describe(ProcessTable.processes(containing: marker)))")
         }
     }
@@ -399,18 +401,52 @@ enum ProcessTable {
             let found = processes(containing: text)
             if found.isEmpty { return }
             for pid in found { Glibc.kill(pid, SIGKILL) }
-            usleep(10_000)
+            _ = waitForExit(of: found, within: 1)
         }
     }
 
-    /// Polls `condition` every 10 ms until it holds or `seconds` passed (a guard against a hang,
-    /// not a bound the test asserts); returns whether it held.
-    static func waitUntil(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+    /// Waits until no process whose command line contains `text` is left: on the exit of each one
+    /// found (a pidfd), then looks again, for what they started meanwhile. `seconds` guards against
+    /// a hang; it is not a bound the test asserts. Returns whether none is left.
+    static func waitUntilGone(containing text: String, within seconds: Double = 10) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { return condition() }
-            usleep(10_000)
+        for _ in 0..<100 {
+            let found = processes(containing: text)
+            if found.isEmpty { return true }
+            guard waitForExit(of: found, within: deadline.timeIntervalSinceNow) else { return false }
+        }
+        return processes(containing: text).isEmpty
+    }
+
+    /// Waits for each of `pids` to exit (be gone or a zombie), on its pidfd; returns whether all
+    /// did within `seconds`.
+    static func waitForExit(of pids: [pid_t], within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        for pid in pids {
+            let descriptor = pidfdOpen(pid, 0)
+            guard descriptor >= 0 else { continue }  // gone already
+            defer { close(descriptor) }
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            var ready: Int32
+            repeat { ready = poll(&entry, 1, left) } while ready < 0 && errno == EINTR
+            if ready <= 0 { return false }
         }
         return true
     }
+
+    /// Waits until child `pid` of this process is stopped (or has exited), without reaping it.
+    static func waitUntilStopped(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        var result: Int32
+        repeat {
+            result = waitid(P_PID, id_t(pid), &info, WSTOPPED | WEXITED | WNOWAIT)
+        } while result < 0 && errno == EINTR
+        return result == 0 && info.si_code == CLD_STOPPED
+    }
 }
+
+/// glibc's `pidfd_open` (2.36), which the Glibc module does not export: a descriptor that becomes
+/// readable when the process exits.
+@_silgen_name("pidfd_open")
+private func pidfdOpen(_ pid: pid_t, _ flags: UInt32) -> Int32
