@@ -47,8 +47,9 @@ public enum ChildSweep {
                 continue
             }
             let identity = child.identity
-            guard let pid = pid_t(exactly: identity.pid), ProcessRunner.startTime(of: pid) == identity.startTime,
-                identity.startTime != 0, !isZombie(pid)
+            guard let pid = pid_t(exactly: identity.pid),
+                ProcessStat.startTicks(of: identity.pid) == identity.startTime,
+                identity.startTime != 0, !ProcessStat.isGoneOrZombie(Int(pid))
             else { continue }  // gone (a zombie no one reaped is gone too), or the pid is another process's now
             if identity.guarded {
                 if Glibc.kill(pid, SIGTERM) == 0 { guards.append(pid) }
@@ -59,7 +60,7 @@ public enum ChildSweep {
         report.killed.append(contentsOf: guards.map(Int.init))
         let deadline = ContinuousClock.now + grace
         while !guards.isEmpty, ContinuousClock.now < deadline {
-            guards.removeAll { Glibc.kill($0, 0) != 0 || isZombie($0) }
+            guards.removeAll { Glibc.kill($0, 0) != 0 || ProcessStat.isGoneOrZombie(Int($0)) }
             if !guards.isEmpty { usleep(2_000) }
         }
         for pid in guards {
@@ -97,7 +98,7 @@ public enum ChildSweep {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var found: [pid_t] = []
         for name in names {
-            guard let pid = pid_t(name), pid != me, !isZombie(pid),
+            guard let pid = pid_t(name), pid != me, !ProcessStat.isGoneOrZombie(Int(pid)),
                 let environment = FileManager.default.contents(atPath: "/proc/\(name)/environ")
             else { continue }
             let bytes = [UInt8](environment)
@@ -112,12 +113,5 @@ public enum ChildSweep {
             }
         }
         return found
-    }
-
-    private static func isZombie(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 }

@@ -205,7 +205,7 @@ public struct ProcessRunner: Sendable {
                 }
                 if guarded != nil { try await Self.waitUntilReady(group) }
                 let identity = ChildProcess.Identity(
-                    pid: Int(group), processGroup: Int(group), startTime: Self.startTime(of: group),
+                    pid: Int(group), processGroup: Int(group), startTime: ProcessStat.startTicks(of: Int(group)),
                     guarded: guarded != nil)
                 // On record before it runs: the guard starts the command on SIGCONT.
                 await request.started?(identity)
@@ -361,7 +361,7 @@ extension ProcessRunner {
         var attempt = 0
         while true {
             attempt += 1
-            guard let status = Self.procFile("/proc/\(pid)/status") else { return }
+            guard let status = ProcessStat.text(of: "/proc/\(pid)/status") else { return }
             if status.contains("State:\tZ") { return }
             if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
                 let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16),
@@ -371,30 +371,6 @@ extension ProcessRunner {
             }
             try await Task.sleep(for: attempt < 50 ? .microseconds(100) : .milliseconds(1))
         }
-    }
-
-    /// The text of a `/proc` file (whose size `stat` reports as 0), read to its end; `nil` if it
-    /// cannot be opened.
-    static func procFile(_ path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer.prefix(count))
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// When process `pid` started, in clock ticks after boot (`/proc/PID/stat`, field 22): with
-    /// the pid, it names the process even after the pid is reused. 0 if it cannot be read.
-    public static func startTime(of pid: Int32) -> Int {
-        guard let stat = procFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? Int(fields[19]) ?? 0 : 0  // field 22 of the whole line
     }
 
     /// Ignores `SIGPIPE` process-wide if its disposition is the default, once: a child that closes

@@ -1,4 +1,5 @@
 public import Foundation
+import TideCore
 
 #if canImport(Glibc)
     import Glibc
@@ -29,31 +30,18 @@ public struct ProcessIdentity: Sendable, Hashable {
     }()
 
     /// This machine's host name.
-    public static let currentHost: String = {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }()
+    public static var currentHost: String { ChildProcess.currentHost }
 
     /// The start token of process `pid` on this machine, or `nil` if it does not exist or `/proc`
     /// does not tell.
     public static func startToken(of pid: Int) -> String? {
-        guard let fields = statFields(of: pid), fields.count > 19, let boot = bootId else { return nil }
+        guard let fields = ProcessStat.fields(of: pid), fields.count > 19, let boot = bootId else { return nil }
         return "\(boot):\(fields[19])"
     }
 
     /// Whether process `pid` on this machine has exited and waits to be reaped (state `Z`).
     static func isZombie(_ pid: Int) -> Bool {
-        statFields(of: pid)?.first == "Z"
-    }
-
-    /// The fields of `/proc/PID/stat` after the command name (which may hold spaces and
-    /// parentheses): the state (field 3) first, the start time (field 22) at index 19.
-    private static func statFields(of pid: Int) -> [Substring]? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        return stat[stat.index(after: close)...].split(separator: " ")
+        ProcessStat.fields(of: pid)?.first == "Z"
     }
 
     private static let bootId: String? = {
